@@ -1,0 +1,299 @@
+//! Command execution: the table lookup, arity and authentication checks, statistics, the slow
+//! log, MONITOR feeding, and the `Ctx` every handler receives to read arguments and write its reply.
+//!
+//! Runs only on the store thread. The per-family modules (`strings`, `keys`, `bits`,
+//! `connection`, `server`) hold the handlers; `table` holds the one command table.
+
+pub mod bits;
+pub mod connection;
+pub mod error;
+pub mod introspect;
+pub mod keys;
+pub mod reply;
+pub mod server;
+pub mod spec;
+pub mod strings;
+pub mod table;
+
+use crate::server::state::{Client, CmdStat, Engine, ReplyMode, SlowEntry};
+use bytes::{Bytes, BytesMut};
+use hashbrown::HashMap;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+pub use error::{CmdError, CmdResult};
+pub use reply::Reply;
+pub use spec::CommandSpec;
+
+/// What a handler works with: the engine (keyspace, config, other clients), its own client, and
+/// the reply buffer.
+pub struct Ctx<'a> {
+    pub eng: &'a mut Engine,
+    pub client: &'a mut Client,
+    pub out: Reply<'a>,
+}
+
+impl Ctx<'_> {
+    /// The client's selected database.
+    #[inline]
+    pub fn db(&self) -> usize {
+        self.client.db
+    }
+
+    #[inline]
+    pub fn now_ms(&self) -> u64 {
+        self.eng.store.now_ms
+    }
+}
+
+fn lookup_map() -> &'static HashMap<&'static [u8], &'static CommandSpec> {
+    static MAP: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        table::COMMANDS
+            .iter()
+            .map(|c| (c.name.as_bytes(), c))
+            .collect()
+    })
+}
+
+/// Finds a top-level command by name, case-insensitively.
+pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    lookup_map().get(&*lower).copied()
+}
+
+/// Resolves `args` to the spec that will run: the command, or its subcommand. On failure returns
+/// the error reply Redis gives.
+pub fn resolve(args: &[Bytes]) -> Result<(&'static CommandSpec, &'static str), CmdError> {
+    let Some(name) = args.first() else {
+        return Err(CmdError::err("empty command"));
+    };
+    let Some(cmd) = lookup(name) else {
+        return Err(unknown_command(args));
+    };
+    if !cmd.subcommands.is_empty() && (args.len() >= 2 || cmd.handler.is_none()) {
+        if args.len() < 2 {
+            return Err(CmdError::arity(cmd.name));
+        }
+        let Some(sub) = cmd.subcommand(&args[1]) else {
+            return Err(CmdError::unknown_subcommand(&args[1], cmd.name));
+        };
+        let full = full_name(cmd, sub);
+        if !sub.arity_ok(args.len()) {
+            return Err(CmdError::arity(full));
+        }
+        return Ok((sub, full));
+    }
+    if !cmd.arity_ok(args.len()) {
+        return Err(CmdError::arity(cmd.name));
+    }
+    Ok((cmd, cmd.name))
+}
+
+/// "client|list"-style names, interned once.
+pub fn full_name(cmd: &'static CommandSpec, sub: &'static CommandSpec) -> &'static str {
+    static NAMES: OnceLock<HashMap<(usize, usize), &'static str>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut m = HashMap::new();
+        for c in table::COMMANDS.iter() {
+            for s in c.subcommands.iter() {
+                let name: &'static str =
+                    Box::leak(format!("{}|{}", c.name, s.name).into_boxed_str());
+                m.insert((c as *const _ as usize, s as *const _ as usize), name);
+            }
+        }
+        m
+    });
+    names
+        .get(&(cmd as *const _ as usize, sub as *const _ as usize))
+        .copied()
+        .unwrap_or(sub.name)
+}
+
+fn unknown_command(args: &[Bytes]) -> CmdError {
+    let mut rest = String::new();
+    for a in &args[1..] {
+        if rest.len() >= 128 {
+            break;
+        }
+        let room = 128 - rest.len();
+        rest.push('\'');
+        rest.push_str(&error::truncate(a, room));
+        rest.push_str("' ");
+    }
+    CmdError::err(error::sanitize(&format!(
+        "unknown command '{}', with args beginning with: {}",
+        error::truncate(&args[0], 128),
+        rest
+    )))
+}
+
+/// Executes one command for `client`, appending its reply to `out`.
+pub fn execute(eng: &mut Engine, client: &mut Client, args: &[Bytes], out: &mut BytesMut) {
+    let start_len = out.len();
+    let before = client.reply_mode;
+    if before == ReplyMode::Skip {
+        client.reply_mode = ReplyMode::On;
+    }
+    run(eng, client, args, out);
+    // CLIENT REPLY ON is the one command whose reply is sent while replies are off.
+    let turned_on = before == ReplyMode::Off && client.reply_mode == ReplyMode::On;
+    if before != ReplyMode::On && !turned_on {
+        out.truncate(start_len);
+    }
+}
+
+fn run(eng: &mut Engine, client: &mut Client, args: &[Bytes], out: &mut BytesMut) {
+    let proto = client.proto;
+    let (spec, full) = match resolve(args) {
+        Ok(x) => x,
+        Err(e) => {
+            // Unknown commands and arity errors are rejected before execution.
+            if let Ok((spec, full)) = lookup(&args[0]).map(|c| (c, c.name)).ok_or(()) {
+                let _ = spec;
+                eng.stats.commands.entry(full).or_default().rejected_calls += 1;
+            }
+            record_error(eng, &e);
+            Reply::new(out, proto).error(&e);
+            return;
+        }
+    };
+    if !client.authenticated && eng.config.requirepass.is_some() && !spec.has_flag("no_auth") {
+        let e = CmdError::noauth();
+        eng.stats.commands.entry(full).or_default().rejected_calls += 1;
+        record_error(eng, &e);
+        Reply::new(out, proto).error(&e);
+        return;
+    }
+    let Some(handler) = spec.handler else {
+        let e = CmdError::arity(full);
+        record_error(eng, &e);
+        Reply::new(out, proto).error(&e);
+        return;
+    };
+    if !eng.monitors.is_empty() && !spec.has_flag("admin") {
+        feed_monitors(eng, client, args);
+    }
+    client.last_cmd = full;
+    let started = Instant::now();
+    let result = {
+        let mut ctx = Ctx {
+            eng,
+            client,
+            out: Reply::new(out, proto),
+        };
+        handler(&mut ctx, args)
+    };
+    let usec = started.elapsed().as_micros() as u64;
+    eng.stats.total_commands_processed += 1;
+    let st: &mut CmdStat = eng.stats.commands.entry(full).or_default();
+    st.calls += 1;
+    st.usec += usec;
+    if let Err(e) = result {
+        st.failed_calls += 1;
+        record_error(eng, &e);
+        Reply::new(out, client.proto).error(&e);
+    }
+    slowlog_record(eng, client, args, usec);
+}
+
+fn record_error(eng: &mut Engine, e: &CmdError) {
+    eng.stats.total_error_replies += 1;
+    *eng.stats.errors.entry(e.code().to_string()).or_default() += 1;
+}
+
+fn slowlog_record(eng: &mut Engine, client: &Client, args: &[Bytes], usec: u64) {
+    let threshold = eng.config.slowlog_log_slower_than;
+    if threshold < 0 || (usec as i64) < threshold {
+        return;
+    }
+    let max_len = eng.config.slowlog_max_len as usize;
+    if max_len == 0 {
+        return;
+    }
+    // Redis keeps at most 32 arguments, each at most 128 bytes, noting what it cut.
+    let mut kept: Vec<Bytes> = Vec::new();
+    let argc = args.len();
+    let shown = argc.min(32);
+    for (i, a) in args.iter().take(shown).enumerate() {
+        if i == shown - 1 && argc > shown {
+            kept.push(Bytes::from(format!(
+                "... ({} more arguments)",
+                argc - shown + 1
+            )));
+        } else if a.len() > 128 {
+            let mut v = a.slice(..128).to_vec();
+            v.extend_from_slice(format!("... ({} more bytes)", a.len() - 128).as_bytes());
+            kept.push(Bytes::from(v));
+        } else {
+            kept.push(a.clone());
+        }
+    }
+    let id = eng.slowlog.next_id;
+    eng.slowlog.next_id += 1;
+    eng.slowlog.entries.push_front(SlowEntry {
+        id,
+        time: eng.store.now_ms / 1000,
+        duration_us: usec,
+        args: kept,
+        addr: client.addr.clone(),
+        name: client.name.clone().unwrap_or_default(),
+    });
+    eng.slowlog.entries.truncate(max_len);
+}
+
+/// Sends the MONITOR line for a command to every monitoring client.
+fn feed_monitors(eng: &mut Engine, client: &Client, args: &[Bytes]) {
+    let now_us = crate::server::clock::unix_micros();
+    let mut line = format!(
+        "+{}.{:06} [{} {}]",
+        now_us / 1_000_000,
+        now_us % 1_000_000,
+        client.db,
+        if client.unix {
+            format!("unix:{}", client.addr)
+        } else {
+            client.addr.clone()
+        }
+    )
+    .into_bytes();
+    let redact = |i: usize| -> bool {
+        let name = args[0].to_ascii_lowercase();
+        (name == b"auth" && i >= 1)
+            || (name == b"hello" && i >= 2 && {
+                // HELLO's AUTH user pass: hide the arguments after AUTH.
+                args.iter().take(i).any(|a| a.eq_ignore_ascii_case(b"auth"))
+            })
+    };
+    for (i, a) in args.iter().enumerate() {
+        line.push(b' ');
+        if redact(i) {
+            line.extend_from_slice(b"\"(redacted)\"");
+        } else {
+            reply::repr_into(a, &mut line);
+        }
+    }
+    line.extend_from_slice(b"\r\n");
+    for id in &eng.monitors {
+        if let Some(c) = eng.clients.get(id) {
+            c.mailbox.deliver(&line, false);
+        }
+    }
+}
+
+/// Parses an integer argument with Redis's rules (`ERR value is not an integer or out of range`).
+pub fn arg_i64(a: &[u8]) -> Result<i64, CmdError> {
+    crate::util::num::parse_i64(a).ok_or_else(CmdError::not_int)
+}
+
+/// Case-insensitive comparison of an argument with an ASCII keyword.
+#[inline]
+pub fn is(a: &[u8], kw: &str) -> bool {
+    a.eq_ignore_ascii_case(kw.as_bytes())
+}

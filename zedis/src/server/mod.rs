@@ -1,0 +1,391 @@
+//! The running server: listeners, connection tasks, the store thread's loop, the periodic cron
+//! (active expiry, idle timeouts, statistics), CLIENT PAUSE, and shutdown.
+//!
+//! Data flow: a connection task (tokio) reads, decodes every complete request it has into one
+//! batch, and sends it to the store thread's inbox. The store thread — the only code that touches
+//! the keyspace — executes the batch and drops the encoded replies into the client's mailbox; the
+//! task writes them out in one go and only then reads more (so one batch per client is in flight,
+//! which bounds memory without any other flow control).
+
+pub mod clock;
+pub mod info;
+pub mod log;
+pub mod mailbox;
+pub mod net;
+pub mod state;
+
+use crate::commands;
+use crate::config::Config;
+use bytes::{Bytes, BytesMut};
+use mailbox::Mailbox;
+use state::{Client, Engine};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ServerError {
+    #[error("could not create server TCP listening socket {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("could not create unix socket {path}: {source}")]
+    Unix {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("could not start the runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("no listening socket: set a port or a unixsocket")]
+    NoListener,
+}
+
+/// Settings and counters shared between the store thread and the network tasks.
+#[derive(Default)]
+pub struct NetShared {
+    pub requirepass_set: AtomicBool,
+    pub protected_mode: AtomicBool,
+    pub maxclients: AtomicUsize,
+    pub connected: AtomicUsize,
+    pub max_bulk_len: AtomicI64,
+    pub net_in: AtomicU64,
+    pub net_out: AtomicU64,
+    pub rejected: AtomicU64,
+    pub accepted: AtomicU64,
+    pub next_id: AtomicU64,
+    pub tcp_keepalive: AtomicU64,
+}
+
+impl NetShared {
+    pub fn from_config(c: &Config) -> NetShared {
+        let n = NetShared::default();
+        n.apply(c);
+        n.next_id.store(1, Ordering::Relaxed);
+        n
+    }
+
+    pub fn apply(&self, c: &Config) {
+        self.requirepass_set
+            .store(c.requirepass.is_some(), Ordering::Relaxed);
+        self.protected_mode
+            .store(c.protected_mode, Ordering::Relaxed);
+        self.maxclients
+            .store(c.maxclients as usize, Ordering::Relaxed);
+        self.max_bulk_len
+            .store(c.proto_max_bulk_len as i64, Ordering::Relaxed);
+        self.tcp_keepalive
+            .store(c.tcp_keepalive as u64, Ordering::Relaxed);
+    }
+}
+
+/// Messages into the store thread's inbox.
+pub enum Msg {
+    Connect(Box<Client>),
+    /// Every complete request a connection had, in order; a protocol error found after them is
+    /// answered after their replies, then the connection closes.
+    Batch {
+        id: u64,
+        cmds: Vec<Vec<Bytes>>,
+        proto_error: Option<Bytes>,
+    },
+    Disconnect(u64),
+    /// SIGTERM / SIGINT.
+    Signal(&'static str),
+}
+
+/// Applies configuration changes that need more than the new value in `Config`.
+pub fn apply_config_change(eng: &mut Engine, changed: &[&'static str]) {
+    if !changed.is_empty() {
+        eng.net_settings_changed = true;
+    }
+    if changed.contains(&"loglevel") {
+        log::set_level(log::Level::from_config(&eng.config));
+    }
+}
+
+/// Starts everything and blocks until shutdown. Returns the process exit code.
+pub fn run(config: Config) -> Result<i32, ServerError> {
+    let io_threads = if config.io_threads > 1 {
+        config.io_threads as usize
+    } else {
+        // One I/O thread per two cores: the store thread needs a core of its own.
+        (std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            / 2)
+        .max(1)
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(io_threads)
+        .thread_name("zedis-io")
+        .enable_all()
+        .build()
+        .map_err(ServerError::Runtime)?;
+    let shared = Arc::new(NetShared::from_config(&config));
+    let (tx, rx) = std::sync::mpsc::channel::<Msg>();
+    let listeners = rt.block_on(net::bind_all(&config))?;
+    let port = listeners.tcp_port();
+    log::notice(&format!(
+        "zedis {} (Redis {} compatible) started: pid={}, port={}, io-threads={}",
+        crate::VERSION,
+        crate::REDIS_VERSION,
+        std::process::id(),
+        port,
+        io_threads
+    ));
+    let now = clock::unix_millis();
+    let mut eng = Engine::new(config, now);
+    eng.port = port;
+    let store_shared = shared.clone();
+    let store = std::thread::Builder::new()
+        .name("zedis-store".into())
+        .spawn(move || store_loop(eng, rx, store_shared))
+        .map_err(ServerError::Runtime)?;
+    rt.spawn(net::accept_all(listeners, tx.clone(), shared.clone()));
+    rt.spawn(net::signals(tx.clone()));
+    log::notice("Ready to accept connections");
+    let code = store.join().unwrap_or(1);
+    rt.shutdown_timeout(Duration::from_millis(100));
+    Ok(code)
+}
+
+/// A batch waiting for CLIENT PAUSE to end.
+struct Deferred {
+    id: u64,
+    cmds: VecDeque<Vec<Bytes>>,
+    proto_error: Option<Bytes>,
+}
+
+/// The store thread: drains the inbox, executes, runs the cron. Returns the exit code.
+fn store_loop(mut eng: Engine, rx: Receiver<Msg>, shared: Arc<NetShared>) -> i32 {
+    let mut out = BytesMut::with_capacity(64 * 1024);
+    let mut deferred: VecDeque<Deferred> = VecDeque::new();
+    let mut next_cron = Instant::now();
+    loop {
+        let period = Duration::from_millis(1000 / eng.config.hz.clamp(1, 500) as u64);
+        let wait = next_cron.saturating_duration_since(Instant::now());
+        let first = match rx.recv_timeout(wait) {
+            Ok(m) => Some(m),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return 0,
+        };
+        eng.store.now_ms = clock::unix_millis();
+        if let Some(m) = first {
+            handle(&mut eng, m, &mut out, &mut deferred, &shared);
+            // Drain everything already queued before looking at the clock again.
+            while let Ok(m) = rx.try_recv() {
+                handle(&mut eng, m, &mut out, &mut deferred, &shared);
+                if eng.shutdown.is_some() {
+                    break;
+                }
+            }
+        }
+        if eng.shutdown.is_some() {
+            return finish_shutdown(&mut eng);
+        }
+        if !deferred.is_empty() && !paused(&mut eng) {
+            // Pause over: replay what waited, in arrival order.
+            for d in std::mem::take(&mut deferred) {
+                run_batch(
+                    &mut eng,
+                    d.id,
+                    d.cmds,
+                    d.proto_error,
+                    &mut out,
+                    &mut deferred,
+                );
+            }
+        }
+        if Instant::now() >= next_cron {
+            cron(&mut eng, &shared);
+            next_cron = Instant::now() + period;
+        }
+        if eng.net_settings_changed {
+            shared.apply(&eng.config);
+            eng.net_settings_changed = false;
+        }
+    }
+}
+
+fn handle(
+    eng: &mut Engine,
+    m: Msg,
+    out: &mut BytesMut,
+    deferred: &mut VecDeque<Deferred>,
+    shared: &NetShared,
+) {
+    match m {
+        Msg::Connect(mut c) => {
+            c.authenticated = eng.config.requirepass.is_none();
+            c.created_ms = eng.store.now_ms;
+            c.last_interaction_ms = eng.store.now_ms;
+            eng.stats.total_connections_received += 1;
+            eng.clients.insert(c.id, c);
+        }
+        Msg::Disconnect(id) => {
+            eng.clients.remove(&id);
+            eng.monitors.retain(|m| *m != id);
+            deferred.retain(|d| d.id != id);
+            shared.connected.fetch_sub(1, Ordering::Relaxed);
+        }
+        Msg::Batch {
+            id,
+            cmds,
+            proto_error,
+        } => {
+            if deferred.iter().any(|d| d.id == id) {
+                // Keep order behind this client's already-paused commands.
+                if let Some(d) = deferred.iter_mut().find(|d| d.id == id) {
+                    d.cmds.extend(cmds);
+                    d.proto_error = d.proto_error.take().or(proto_error);
+                }
+                return;
+            }
+            run_batch(eng, id, cmds.into(), proto_error, out, deferred);
+        }
+        Msg::Signal(name) => {
+            log::warning(&format!("Received {name} scheduling shutdown..."));
+            eng.shutdown = Some(state::ShutdownRequest::default());
+        }
+    }
+}
+
+/// Whether CLIENT PAUSE is in force (clearing it when expired).
+fn paused(eng: &mut Engine) -> bool {
+    match eng.pause {
+        Some(p) if p.until_ms > eng.store.now_ms => true,
+        Some(_) => {
+            eng.pause = None;
+            false
+        }
+        None => false,
+    }
+}
+
+/// Whether `args` must wait under the current pause.
+fn must_wait(eng: &mut Engine, args: &[Bytes]) -> bool {
+    if !paused(eng) {
+        return false;
+    }
+    let all = eng.pause.is_some_and(|p| p.all);
+    match commands::resolve(args) {
+        // CLIENT UNPAUSE and friends are never held back, like Redis's exempt commands.
+        Ok((spec, full)) if full.starts_with("client|") || spec.name == "ping" && !all => false,
+        Ok((spec, _)) => all || spec.has_flag("write") || spec.has_flag("may_replicate"),
+        Err(_) => all,
+    }
+}
+
+fn run_batch(
+    eng: &mut Engine,
+    id: u64,
+    mut cmds: VecDeque<Vec<Bytes>>,
+    proto_error: Option<Bytes>,
+    out: &mut BytesMut,
+    deferred: &mut VecDeque<Deferred>,
+) {
+    let Some(mut client) = eng.clients.remove(&id) else {
+        return;
+    };
+    out.clear();
+    let mut held = false;
+    while let Some(args) = cmds.pop_front() {
+        if args.is_empty() {
+            continue;
+        }
+        if must_wait(eng, &args) {
+            cmds.push_front(args);
+            held = true;
+            break;
+        }
+        client.last_interaction_ms = eng.store.now_ms;
+        commands::execute(eng, &mut client, &args, out);
+        if client.close_after_reply || eng.shutdown.is_some() {
+            cmds.clear();
+            break;
+        }
+    }
+    if held {
+        client.mailbox.deliver(out, false);
+        deferred.push_back(Deferred {
+            id,
+            cmds,
+            proto_error,
+        });
+        eng.clients.insert(id, client);
+        return;
+    }
+    if let Some(e) = proto_error {
+        eng.stats.total_error_replies += 1;
+        *eng.stats.errors.entry("ERR".to_string()).or_default() += 1;
+        out.extend_from_slice(&e);
+        client.close_after_reply = true;
+    }
+    client.mailbox.set_authenticated(client.authenticated);
+    client.mailbox.deliver(out, true);
+    if client.close_after_reply {
+        client.mailbox.close();
+    }
+    eng.clients.insert(id, client);
+}
+
+/// Periodic work, `hz` times a second.
+fn cron(eng: &mut Engine, shared: &NetShared) {
+    let now = eng.store.now_ms;
+    // Statistics samples for the instantaneous rates.
+    eng.stats.net_input_bytes = shared.net_in.load(Ordering::Relaxed);
+    eng.stats.net_output_bytes = shared.net_out.load(Ordering::Relaxed);
+    eng.stats.rejected_connections = shared.rejected.load(Ordering::Relaxed);
+    let samples = [
+        (
+            &mut eng.stats.ops_samples,
+            eng.stats.total_commands_processed,
+        ),
+        (&mut eng.stats.input_samples, eng.stats.net_input_bytes),
+        (&mut eng.stats.output_samples, eng.stats.net_output_bytes),
+    ];
+    for (ring, v) in samples {
+        ring.push_back((now, v));
+        while ring.len() > 16 {
+            ring.pop_front();
+        }
+    }
+    // Idle clients.
+    let timeout = eng.config.timeout as u64;
+    if timeout > 0 {
+        for c in eng.clients.values() {
+            if !c.monitor && now.saturating_sub(c.last_interaction_ms) > timeout * 1000 {
+                c.mailbox.close();
+            }
+        }
+    }
+    // Active expiry: at most 25% of a cron period, as Redis's slow cycle.
+    if eng.active_expire_enabled {
+        let started = Instant::now();
+        let budget = Duration::from_micros(250_000 / eng.config.hz.clamp(1, 500) as u64);
+        let effort = eng.config.active_expire_effort.clamp(1, 10) as usize;
+        let per_loop = 20 + 20 / 4 * (effort - 1);
+        let stale = 10 - (effort - 1);
+        eng.store
+            .active_expire_cycle(per_loop, stale, started + budget);
+        eng.store.stats.expire_cycle_cpu_milliseconds += started.elapsed().as_millis() as u64;
+    }
+}
+
+fn finish_shutdown(eng: &mut Engine) -> i32 {
+    log::warning("User requested shutdown...");
+    for c in eng.clients.values() {
+        c.mailbox.close();
+    }
+    log::notice("zedis is now ready to exit, bye bye...");
+    0
+}
+
+/// Used by tests: a handle on the mailbox type without reaching into submodules.
+pub fn new_mailbox() -> Arc<Mailbox> {
+    Arc::new(Mailbox::new())
+}

@@ -1,0 +1,378 @@
+//! The network side: listening sockets (TCP and unix), accepting with Redis's admission rules
+//! (maxclients, protected mode), and one tokio task per connection that reads, decodes whole
+//! pipelined bursts into batches, hands them to the store thread, and writes back whatever its
+//! mailbox holds. Knows RESP framing but nothing of commands or the keyspace.
+
+use super::mailbox::Mailbox;
+use super::state::Client;
+use super::{log, Msg, NetShared, ServerError};
+use crate::config::Config;
+use crate::resp::request::{Limits, RequestDecoder};
+use bytes::{Bytes, BytesMut};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, UnixListener};
+
+/// The sockets the server listens on.
+pub struct Listeners {
+    tcp: Vec<TcpListener>,
+    unix: Option<(UnixListener, String)>,
+}
+
+impl Listeners {
+    /// The bound TCP port (0 when only a unix socket is used).
+    pub fn tcp_port(&self) -> u16 {
+        self.tcp
+            .first()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
+            .unwrap_or(0)
+    }
+}
+
+const PROTECTED_MODE_ERR: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+fn bind_one(addr: &str, port: u16, backlog: i32) -> std::io::Result<TcpListener> {
+    let host = match addr {
+        "*" => "0.0.0.0",
+        "::*" => "::",
+        a => a,
+    };
+    let ip: IpAddr = host.parse().map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("invalid bind address '{host}'"),
+        )
+    })?;
+    let sa = SocketAddr::new(ip, port);
+    let domain = if ip.is_ipv6() {
+        socket2::Domain::IPV6
+    } else {
+        socket2::Domain::IPV4
+    };
+    let sock = socket2::Socket::new(domain, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+    if ip.is_ipv6() {
+        sock.set_only_v6(true)?;
+    }
+    sock.set_reuse_address(true)?;
+    sock.set_nonblocking(true)?;
+    sock.bind(&sa.into())?;
+    sock.listen(backlog.max(1))?;
+    TcpListener::from_std(sock.into())
+}
+
+/// Binds every `bind` address on `port` (addresses prefixed with `-` are optional, as in Redis)
+/// and the unix socket if configured.
+pub async fn bind_all(cfg: &Config) -> Result<Listeners, ServerError> {
+    let mut tcp = Vec::new();
+    if cfg.port != 0 {
+        for b in &cfg.bind {
+            let (optional, addr) = match b.strip_prefix('-') {
+                Some(a) => (true, a),
+                None => (false, b.as_str()),
+            };
+            match bind_one(addr, cfg.port, cfg.tcp_backlog as i32) {
+                Ok(l) => tcp.push(l),
+                Err(e) if optional => log::verbose(&format!("optional bind {addr} skipped: {e}")),
+                Err(e) => {
+                    return Err(ServerError::Bind {
+                        addr: format!("{addr}:{}", cfg.port),
+                        source: e,
+                    })
+                }
+            }
+        }
+    }
+    let unix = match &cfg.unixsocket {
+        Some(path) if !path.is_empty() => {
+            let _ = std::fs::remove_file(path);
+            let l = UnixListener::bind(path).map_err(|e| ServerError::Unix {
+                path: path.clone(),
+                source: e,
+            })?;
+            if cfg.unixsocketperm != 0 {
+                use std::os::unix::fs::PermissionsExt;
+                let perm = std::fs::Permissions::from_mode(cfg.unixsocketperm);
+                std::fs::set_permissions(path, perm).map_err(|e| ServerError::Unix {
+                    path: path.clone(),
+                    source: e,
+                })?;
+            }
+            Some((l, path.clone()))
+        }
+        _ => None,
+    };
+    if tcp.is_empty() && unix.is_none() {
+        return Err(ServerError::NoListener);
+    }
+    Ok(Listeners { tcp, unix })
+}
+
+/// Accepts on every listener until the runtime shuts down.
+pub async fn accept_all(l: Listeners, tx: Sender<Msg>, shared: Arc<NetShared>) {
+    for listener in l.tcp {
+        let (tx, shared) = (tx.clone(), shared.clone());
+        tokio::spawn(async move {
+            loop {
+                match listener.accept().await {
+                    Ok((stream, peer)) => {
+                        let local = stream
+                            .local_addr()
+                            .map(|a| a.to_string())
+                            .unwrap_or_default();
+                        let _ = stream.set_nodelay(true);
+                        let ka = shared.tcp_keepalive.load(Ordering::Relaxed);
+                        if ka > 0 {
+                            let params = socket2::TcpKeepalive::new()
+                                .with_time(std::time::Duration::from_secs(ka));
+                            let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&params);
+                        }
+                        let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
+                        let local_peer = peer.ip().is_loopback();
+                        let (rd, wr) = stream.into_split();
+                        admit(
+                            rd,
+                            wr,
+                            peer.to_string(),
+                            local,
+                            fd,
+                            false,
+                            local_peer,
+                            &tx,
+                            &shared,
+                        )
+                        .await;
+                    }
+                    Err(e) => {
+                        log::warning(&format!("Accepting client connection: {e}"));
+                        // Out of file descriptors and similar: back off instead of spinning.
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    }
+                }
+            }
+        });
+    }
+    if let Some((listener, path)) = l.unix {
+        tokio::spawn(async move {
+            loop {
+                match listener.accept().await {
+                    Ok((stream, _)) => {
+                        let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
+                        let (rd, wr) = stream.into_split();
+                        admit(
+                            rd,
+                            wr,
+                            path.clone(),
+                            path.clone(),
+                            fd,
+                            true,
+                            true,
+                            &tx,
+                            &shared,
+                        )
+                        .await;
+                    }
+                    Err(e) => {
+                        log::warning(&format!("Accepting client connection: {e}"));
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Applies maxclients and protected mode, then registers the client and starts its task.
+#[allow(clippy::too_many_arguments)]
+async fn admit<R, W>(
+    rd: R,
+    mut wr: W,
+    addr: String,
+    laddr: String,
+    fd: i32,
+    unix: bool,
+    loopback: bool,
+    tx: &Sender<Msg>,
+    shared: &Arc<NetShared>,
+) where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let n = shared.connected.fetch_add(1, Ordering::Relaxed);
+    if n >= shared.maxclients.load(Ordering::Relaxed) {
+        shared.connected.fetch_sub(1, Ordering::Relaxed);
+        shared.rejected.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            let _ = wr
+                .write_all(b"-ERR max number of clients reached\r\n")
+                .await;
+            let _ = wr.shutdown().await;
+        });
+        return;
+    }
+    if shared.protected_mode.load(Ordering::Relaxed)
+        && !shared.requirepass_set.load(Ordering::Relaxed)
+        && !loopback
+    {
+        shared.connected.fetch_sub(1, Ordering::Relaxed);
+        shared.rejected.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            let _ = wr.write_all(PROTECTED_MODE_ERR).await;
+            let _ = wr.shutdown().await;
+        });
+        return;
+    }
+    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    let mailbox = Arc::new(Mailbox::new());
+    mailbox.set_authenticated(!shared.requirepass_set.load(Ordering::Relaxed));
+    let client = Client::new(id, addr, laddr, fd, unix, mailbox.clone(), 0);
+    if tx.send(Msg::Connect(Box::new(client))).is_err() {
+        return;
+    }
+    let (tx, shared) = (tx.clone(), shared.clone());
+    tokio::spawn(async move {
+        serve(rd, wr, id, &tx, &mailbox, &shared).await;
+        let _ = tx.send(Msg::Disconnect(id));
+    });
+}
+
+/// One connection's life: read → decode a batch → send → write replies, until either side closes.
+async fn serve<R, W>(
+    mut rd: R,
+    mut wr: W,
+    id: u64,
+    tx: &Sender<Msg>,
+    mb: &Mailbox,
+    shared: &NetShared,
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let mut decoder = RequestDecoder::new();
+    let mut sent: u64 = 0;
+    let mut done: u64 = 0;
+    let mut reading = true;
+    loop {
+        tokio::select! {
+            biased;
+            _ = mb.wait() => {
+                let d = mb.take();
+                done = d.done;
+                if !d.out.is_empty() {
+                    shared.net_out.fetch_add(d.out.len() as u64, Ordering::Relaxed);
+                    if wr.write_all(&d.out).await.is_err() {
+                        return;
+                    }
+                }
+                if d.closing && done == sent {
+                    let _ = wr.shutdown().await;
+                    return;
+                }
+                if d.closing && !reading {
+                    let _ = wr.shutdown().await;
+                    return;
+                }
+                // Requests already buffered (left over from a one-at-a-time batch) go next,
+                // without waiting for the socket to have more data.
+                if reading && done == sent && !buf.is_empty() {
+                    let (cmds, err) = decode_batch(&mut decoder, &mut buf, mb, shared);
+                    if err.is_some() {
+                        reading = false;
+                    }
+                    if !cmds.is_empty() || err.is_some() {
+                        if tx.send(Msg::Batch { id, cmds, proto_error: err }).is_err() {
+                            return;
+                        }
+                        sent += 1;
+                    }
+                }
+            }
+            r = rd.read_buf(&mut buf), if reading && sent == done => {
+                match r {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        shared.net_in.fetch_add(n as u64, Ordering::Relaxed);
+                        let (cmds, err) = decode_batch(&mut decoder, &mut buf, mb, shared);
+                        if err.is_some() {
+                            reading = false;
+                        }
+                        if !cmds.is_empty() || err.is_some() {
+                            if tx.send(Msg::Batch { id, cmds, proto_error: err }).is_err() {
+                                return;
+                            }
+                            sent += 1;
+                        }
+                        if buf.capacity() - buf.len() < 4096 {
+                            buf.reserve(16 * 1024);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Decodes every complete request in `buf`. Unauthenticated clients get one request per batch, so
+/// that an AUTH takes effect before the next request is checked against the tighter limits.
+fn decode_batch(
+    decoder: &mut RequestDecoder,
+    buf: &mut BytesMut,
+    mb: &Mailbox,
+    shared: &NetShared,
+) -> (Vec<Vec<Bytes>>, Option<Bytes>) {
+    let authenticated = mb.is_authenticated();
+    let limits = Limits {
+        max_bulk_len: shared.max_bulk_len.load(Ordering::Relaxed),
+        authenticated,
+    };
+    let mut cmds = Vec::new();
+    loop {
+        match decoder.decode(buf, &limits) {
+            Ok(Some(args)) => {
+                if args.is_empty() {
+                    continue;
+                }
+                cmds.push(args);
+                if !authenticated {
+                    return (cmds, None);
+                }
+            }
+            Ok(None) => {
+                // A large request in progress: make room for what the peer announced, capped so
+                // that an announcement alone never allocates much.
+                let want = decoder.reserve_hint().min(1 << 20);
+                if want > buf.capacity() - buf.len() {
+                    buf.reserve(want);
+                }
+                return (cmds, None);
+            }
+            Err(e) => {
+                let mut reply = BytesMut::new();
+                e.write_reply(&mut reply);
+                decoder.reset();
+                return (cmds, Some(reply.freeze()));
+            }
+        }
+    }
+}
+
+/// Turns SIGTERM and SIGINT into a shutdown request for the store thread.
+pub async fn signals(tx: Sender<Msg>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        log::warning("could not install signal handlers");
+        return;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    let _ = tx.send(Msg::Signal(name));
+}

@@ -1,0 +1,602 @@
+//! The keyspace: sixteen (or `databases`) databases of keys → values with expiry and access
+//! metadata, and the lazy and active expiry that keeps them honest.
+//!
+//! Only the store thread owns a `Store`, so nothing here locks. This module does no I/O and knows
+//! nothing of sockets, RESP or commands: it is pure data and can be unit-tested directly. Time is
+//! passed in (`Store::now_ms`, refreshed by the server loop from its cached clock) so that tests
+//! control it and commands never make a clock call of their own.
+
+pub mod small;
+pub mod table;
+
+use foldhash::fast::FixedState;
+use indexmap::IndexSet;
+
+pub use small::SmallBytes;
+use table::{Keyed, Table};
+
+/// Strings longer than this are stored "raw" (mutable) rather than "embstr", as in Redis.
+pub const EMBSTR_MAX: usize = 44;
+
+/// A value. Only strings exist so far; the data-types work adds lists, hashes, sets and sorted sets
+/// as new variants.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A string that is a canonical 64-bit integer (`OBJECT ENCODING` "int").
+    Int(i64),
+    /// A string created whole and short enough to be "embstr".
+    Emb(SmallBytes),
+    /// A string that was modified in place or is long ("raw"); a `Vec` so APPEND and SETRANGE grow
+    /// it in amortized O(1).
+    Raw(Vec<u8>),
+}
+
+/// Which family a value belongs to, as TYPE reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    String,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::String => "string",
+        }
+    }
+}
+
+impl Value {
+    /// Builds a string value the way Redis's `tryObjectEncoding` would store it.
+    pub fn string(b: &[u8]) -> Value {
+        if b.len() <= 20 {
+            if let Some(i) = crate::util::num::parse_i64(b) {
+                return Value::Int(i);
+            }
+        }
+        if b.len() <= EMBSTR_MAX {
+            Value::Emb(SmallBytes::new(b))
+        } else {
+            Value::Raw(b.to_vec())
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            Value::Int(_) | Value::Emb(_) | Value::Raw(_) => Kind::String,
+        }
+    }
+
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Emb(_) => "embstr",
+            Value::Raw(_) => "raw",
+        }
+    }
+
+    /// The string's bytes; integers are formatted into `scratch`.
+    pub fn str_bytes<'a>(&'a self, scratch: &'a mut [u8; 20]) -> Option<&'a [u8]> {
+        match self {
+            Value::Int(i) => Some(itoa_buf(*i, scratch)),
+            Value::Emb(s) => Some(s.as_slice()),
+            Value::Raw(v) => Some(v.as_slice()),
+        }
+    }
+
+    /// Takes the string out as an owned, mutable `Vec` (converting to the raw form).
+    pub fn make_raw(&mut self) -> Option<&mut Vec<u8>> {
+        let bytes = match self {
+            Value::Raw(v) => return Some(v),
+            Value::Int(i) => i.to_string().into_bytes(),
+            Value::Emb(s) => s.to_vec(),
+        };
+        *self = Value::Raw(bytes);
+        match self {
+            Value::Raw(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Heap bytes owned by this value, for memory estimates.
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Value::Int(_) => 0,
+            Value::Emb(s) => s.heap_size(),
+            Value::Raw(v) => v.capacity(),
+        }
+    }
+}
+
+/// Formats `i` into the end of `buf` and returns the used tail.
+fn itoa_buf(i: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut n = i.unsigned_abs();
+    let mut pos = buf.len();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        pos -= 1;
+        buf[pos] = b'-';
+    }
+    &buf[pos..]
+}
+
+/// One key's slot in the table.
+#[derive(Debug)]
+pub struct Entry {
+    pub key: SmallBytes,
+    pub value: Value,
+    /// Absolute expiry in unix milliseconds; 0 means persistent.
+    pub expire_at: u64,
+    /// Last access, in seconds on the 24-bit LRU clock (see `lru_clock`).
+    pub lru: u32,
+}
+
+impl Keyed for Entry {
+    #[inline]
+    fn key(&self) -> &[u8] {
+        &self.key
+    }
+}
+
+/// The 24-bit LRU clock Redis uses: seconds, wrapping.
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
+pub fn lru_clock(now_ms: u64) -> u32 {
+    ((now_ms / 1000) as u32) & LRU_CLOCK_MAX
+}
+
+/// Seconds since `lru`, accounting for the clock wrapping (Redis's estimateObjectIdleTime).
+pub fn idle_secs(lru: u32, now_ms: u64) -> u64 {
+    let clock = lru_clock(now_ms);
+    if clock >= lru {
+        (clock - lru) as u64
+    } else {
+        (clock + (LRU_CLOCK_MAX - lru)) as u64
+    }
+}
+
+/// One database.
+pub struct Db {
+    table: Table<Entry>,
+    /// Keys with an expiry, for the active expire cycle's sampling.
+    volatile: IndexSet<SmallBytes, FixedState>,
+}
+
+impl Db {
+    fn new(hasher: FixedState) -> Db {
+        Db {
+            table: Table::new(hasher.clone()),
+            volatile: IndexSet::with_hasher(hasher),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    pub fn expires_len(&self) -> usize {
+        self.volatile.len()
+    }
+
+    pub fn table(&self) -> &Table<Entry> {
+        &self.table
+    }
+
+    /// Iterates entries without expiry checks (for INFO, snapshots, KEYS after filtering).
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.table.iter()
+    }
+
+    /// Raw access with no expiry check.
+    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        self.table.get(key)
+    }
+
+    fn remove_entry(&mut self, key: &[u8]) -> Option<Entry> {
+        let e = self.table.remove(key)?;
+        if e.expire_at != 0 {
+            self.volatile.swap_remove(key);
+        }
+        Some(e)
+    }
+
+    fn set_expire_index(&mut self, key: &[u8], had: bool, has: bool) {
+        match (had, has) {
+            (false, true) => {
+                self.volatile.insert(SmallBytes::new(key));
+            }
+            (true, false) => {
+                self.volatile.swap_remove(key);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Counters the store maintains for INFO.
+#[derive(Default, Debug, Clone)]
+pub struct StoreStats {
+    pub expired_keys: u64,
+    pub expired_stale_perc: f64,
+    pub expired_time_cap_reached_count: u64,
+    pub expire_cycle_cpu_milliseconds: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+}
+
+/// A key that was found expired and removed: the server turns these into AOF `DEL`s and
+/// keyspace notifications.
+#[derive(Debug, Clone)]
+pub struct Expired {
+    pub db: usize,
+    pub key: SmallBytes,
+}
+
+/// All databases plus the clock and counters.
+pub struct Store {
+    dbs: Vec<Db>,
+    hasher: FixedState,
+    /// The cached clock in unix milliseconds, set by the owner before executing commands.
+    pub now_ms: u64,
+    pub stats: StoreStats,
+    /// Keys removed by expiry since the owner last drained this list.
+    pub expired: Vec<Expired>,
+    rng: fastrand::Rng,
+    /// Which database the active expire cycle continues from.
+    expire_cursor_db: usize,
+}
+
+/// Result of the expiry check on one key.
+enum Liveness {
+    Missing,
+    Live,
+    Expired,
+}
+
+impl Store {
+    pub fn new(databases: usize) -> Store {
+        let seed = fastrand::u64(..);
+        let hasher = FixedState::with_seed(seed);
+        Store {
+            dbs: (0..databases.max(1))
+                .map(|_| Db::new(hasher.clone()))
+                .collect(),
+            hasher,
+            now_ms: 0,
+            stats: StoreStats::default(),
+            expired: Vec::new(),
+            rng: fastrand::Rng::new(),
+            expire_cursor_db: 0,
+        }
+    }
+
+    pub fn databases(&self) -> usize {
+        self.dbs.len()
+    }
+
+    pub fn db(&self, db: usize) -> &Db {
+        &self.dbs[db]
+    }
+
+    fn liveness(&self, db: usize, key: &[u8]) -> Liveness {
+        match self.dbs[db].table.get(key) {
+            None => Liveness::Missing,
+            Some(e) if e.expire_at != 0 && e.expire_at <= self.now_ms => Liveness::Expired,
+            Some(_) => Liveness::Live,
+        }
+    }
+
+    fn expire_now(&mut self, db: usize, key: &[u8]) {
+        if let Some(e) = self.dbs[db].remove_entry(key) {
+            self.stats.expired_keys += 1;
+            self.expired.push(Expired { db, key: e.key });
+        }
+    }
+
+    /// Drops `key` if it has expired. Returns whether it exists afterwards.
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        match self.liveness(db, key) {
+            Liveness::Missing => false,
+            Liveness::Live => true,
+            Liveness::Expired => {
+                self.expire_now(db, key);
+                false
+            }
+        }
+    }
+
+    /// Looks a key up for reading without touching its LRU or the hit counters.
+    pub fn peek(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
+        if !self.expire_if_needed(db, key) {
+            return None;
+        }
+        self.dbs[db].table.get(key)
+    }
+
+    /// Looks a key up for a read command: lazy expiry, LRU touch, hit/miss counters.
+    pub fn get(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
+        let now = self.now_ms;
+        match self.get_mut_inner(db, key, now) {
+            Some(_) => {
+                self.stats.keyspace_hits += 1;
+                self.dbs[db].table.get(key)
+            }
+            None => {
+                self.stats.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Looks a key up for a write: lazy expiry and LRU touch, no hit counters.
+    pub fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        let now = self.now_ms;
+        self.get_mut_inner(db, key, now)
+    }
+
+    fn get_mut_inner(&mut self, db: usize, key: &[u8], now: u64) -> Option<&mut Entry> {
+        if !self.expire_if_needed(db, key) {
+            return None;
+        }
+        let e = self.dbs[db].table.get_mut(key)?;
+        e.lru = lru_clock(now);
+        Some(e)
+    }
+
+    /// Whether the key exists (after lazy expiry), without touching it.
+    pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
+        self.expire_if_needed(db, key)
+    }
+
+    /// Sets `key` to `value`. `expire_at`: `Some(ms)` sets an expiry, `None` clears it unless
+    /// `keep_ttl` (SET ... KEEPTTL).
+    pub fn set(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        expire_at: Option<u64>,
+        keep_ttl: bool,
+    ) {
+        let now = self.now_ms;
+        let lru = lru_clock(now);
+        if let Some(e) = self.get_mut_inner(db, key, now) {
+            let had = e.expire_at != 0;
+            e.value = value;
+            if !keep_ttl {
+                e.expire_at = expire_at.unwrap_or(0);
+            }
+            let has = e.expire_at != 0;
+            self.dbs[db].set_expire_index(key, had, has);
+            return;
+        }
+        let expire = expire_at.unwrap_or(0);
+        self.dbs[db].table.insert(Entry {
+            key: SmallBytes::new(key),
+            value,
+            expire_at: expire,
+            lru,
+        });
+        if expire != 0 {
+            self.dbs[db].volatile.insert(SmallBytes::new(key));
+        }
+    }
+
+    /// Removes a key (after lazy expiry). Returns whether a live key was removed.
+    pub fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        if !self.expire_if_needed(db, key) {
+            return None;
+        }
+        self.dbs[db].remove_entry(key)
+    }
+
+    /// Inserts a whole entry (RENAME, MOVE, COPY), replacing any existing key.
+    pub fn insert_entry(&mut self, db: usize, e: Entry) {
+        let has = e.expire_at != 0;
+        let key = e.key.clone();
+        if let Some(old) = self.dbs[db].table.insert(e) {
+            self.dbs[db].set_expire_index(&key, old.expire_at != 0, has);
+        } else if has {
+            self.dbs[db].volatile.insert(key);
+        }
+    }
+
+    /// Sets or clears (0) the expiry of an existing live key. Returns false if the key is absent.
+    pub fn set_expire(&mut self, db: usize, key: &[u8], expire_at: u64) -> bool {
+        let Some(e) = self.get_mut(db, key) else {
+            return false;
+        };
+        let had = e.expire_at != 0;
+        e.expire_at = expire_at;
+        self.dbs[db].set_expire_index(key, had, expire_at != 0);
+        true
+    }
+
+    pub fn flush_db(&mut self, db: usize) -> usize {
+        let n = self.dbs[db].len();
+        self.dbs[db] = Db::new(self.hasher.clone());
+        n
+    }
+
+    pub fn flush_all(&mut self) -> usize {
+        (0..self.dbs.len()).map(|d| self.flush_db(d)).sum()
+    }
+
+    pub fn swap_db(&mut self, a: usize, b: usize) {
+        self.dbs.swap(a, b);
+    }
+
+    /// A random live key, expiring stale ones found on the way (RANDOMKEY).
+    pub fn random_key(&mut self, db: usize) -> Option<SmallBytes> {
+        // Bounded: if nearly everything is expired, give up after many tries as Redis does, and
+        // return whatever key we found last even if it is logically expired.
+        for _ in 0..100 {
+            let e = self.dbs[db].table.random(&mut self.rng)?;
+            let key = e.key.clone();
+            if e.expire_at != 0 && e.expire_at <= self.now_ms {
+                self.expire_now(db, &key);
+                continue;
+            }
+            return Some(key);
+        }
+        self.dbs[db]
+            .table
+            .random(&mut self.rng)
+            .map(|e| e.key.clone())
+    }
+
+    /// One step of SCAN over database `db`; see `Table::scan`.
+    pub fn scan(&self, db: usize, cursor: u64, count: usize, f: impl FnMut(&Entry)) -> u64 {
+        self.dbs[db]
+            .table
+            .scan(cursor, count, count.saturating_mul(10).max(10), f)
+    }
+
+    /// Redis's active expire cycle: per database, sample `per_loop` volatile keys at random,
+    /// delete the expired ones, and repeat while more than `stale_perc`% of a sample was expired,
+    /// stopping when `deadline_ms` (on the same clock as `now_ms`) is reached. Returns whether
+    /// the time limit cut the cycle short.
+    pub fn active_expire_cycle(
+        &mut self,
+        per_loop: usize,
+        stale_perc: usize,
+        deadline: std::time::Instant,
+    ) -> bool {
+        let ndb = self.dbs.len();
+        let mut total_sampled = 0u64;
+        let mut total_expired = 0u64;
+        let mut timed_out = false;
+        'dbs: for _ in 0..ndb {
+            let db = self.expire_cursor_db % ndb;
+            self.expire_cursor_db = (self.expire_cursor_db + 1) % ndb;
+            let mut iteration = 0u32;
+            loop {
+                let n = self.dbs[db].volatile.len();
+                if n == 0 {
+                    break;
+                }
+                let sample = per_loop.min(n);
+                let mut expired = 0usize;
+                for _ in 0..sample {
+                    let len = self.dbs[db].volatile.len();
+                    if len == 0 {
+                        break;
+                    }
+                    let idx = self.rng.usize(..len);
+                    let Some(key) = self.dbs[db].volatile.get_index(idx).cloned() else {
+                        break;
+                    };
+                    if let Liveness::Expired = self.liveness(db, &key) {
+                        self.expire_now(db, &key);
+                        expired += 1;
+                    }
+                }
+                total_sampled += sample as u64;
+                total_expired += expired as u64;
+                iteration += 1;
+                if iteration % 16 == 0 && std::time::Instant::now() >= deadline {
+                    timed_out = true;
+                    self.stats.expired_time_cap_reached_count += 1;
+                    break 'dbs;
+                }
+                if expired * 100 <= sample * stale_perc {
+                    break;
+                }
+            }
+        }
+        let current = if total_sampled > 0 {
+            total_expired as f64 / total_sampled as f64
+        } else {
+            0.0
+        };
+        // Same smoothing Redis applies to expired_stale_perc.
+        self.stats.expired_stale_perc = current * 0.05 + self.stats.expired_stale_perc * 0.95;
+        timed_out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Store {
+        let mut s = Store::new(16);
+        s.now_ms = 1_000_000;
+        s
+    }
+
+    #[test]
+    fn encodings_follow_redis() {
+        assert_eq!(Value::string(b"123").encoding(), "int");
+        assert_eq!(Value::string(b"0123").encoding(), "embstr");
+        assert_eq!(Value::string(b"-0").encoding(), "embstr");
+        assert_eq!(Value::string(&[b'a'; 44]).encoding(), "embstr");
+        assert_eq!(Value::string(&[b'a'; 45]).encoding(), "raw");
+        assert_eq!(Value::string(b"99999999999999999999").encoding(), "embstr");
+    }
+
+    #[test]
+    fn lazy_expiry_removes_and_counts() {
+        let mut s = store();
+        s.set(0, b"k", Value::string(b"v"), Some(1_000_500), false);
+        assert!(s.get(0, b"k").is_some());
+        assert_eq!(s.db(0).expires_len(), 1);
+        s.now_ms = 1_000_500;
+        assert!(s.get(0, b"k").is_none());
+        assert_eq!(s.stats.expired_keys, 1);
+        assert_eq!(s.db(0).expires_len(), 0);
+        assert_eq!(s.expired.len(), 1);
+    }
+
+    #[test]
+    fn set_clears_ttl_unless_keepttl() {
+        let mut s = store();
+        s.set(0, b"k", Value::string(b"v"), Some(2_000_000), false);
+        s.set(0, b"k", Value::string(b"w"), None, true);
+        assert_eq!(s.peek(0, b"k").map(|e| e.expire_at), Some(2_000_000));
+        s.set(0, b"k", Value::string(b"x"), None, false);
+        assert_eq!(s.peek(0, b"k").map(|e| e.expire_at), Some(0));
+        assert_eq!(s.db(0).expires_len(), 0);
+    }
+
+    #[test]
+    fn active_expire_cycle_clears_most_expired_keys() {
+        let mut s = store();
+        for i in 0..1000 {
+            let exp = if i % 2 == 0 { 1_000_001 } else { 9_000_000 };
+            s.set(
+                0,
+                format!("k{i}").as_bytes(),
+                Value::Int(i),
+                Some(exp),
+                false,
+            );
+        }
+        s.now_ms = 1_000_002;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        s.active_expire_cycle(20, 10, deadline);
+        // The cycle stops once a sample is mostly live, so a few expired keys may remain.
+        assert!(
+            s.stats.expired_keys > 400,
+            "expired {}",
+            s.stats.expired_keys
+        );
+        assert_eq!(s.db(0).len() as u64 + s.stats.expired_keys, 1000);
+    }
+
+    #[test]
+    fn idle_time_handles_wrap() {
+        assert_eq!(idle_secs(lru_clock(10_000), 15_000), 5);
+        assert_eq!(idle_secs(LRU_CLOCK_MAX - 1, 2_000), 3);
+    }
+}
