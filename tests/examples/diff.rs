@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 
 use zedis_tests::corpus::{default_dir, filter_cases, load_dir};
-use zedis_tests::diff::{diff, run_case};
+use zedis_tests::diff::{diff, run_case, SERVER_ARGS};
 use zedis_tests::Server;
 
 struct Options {
@@ -66,7 +66,7 @@ fn main() -> ExitCode {
     // Servers we start ourselves live until the end of main.
     let mut started = Vec::new();
     let left = options.left.unwrap_or_else(|| {
-        started.push(Server::redis(&[]));
+        started.push(Server::redis(SERVER_ARGS));
         started.last().map_or(0, Server::port)
     });
     if options.dump {
@@ -83,7 +83,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let right = options.right.unwrap_or_else(|| {
-        started.push(Server::zedis(&[]));
+        started.push(Server::zedis(SERVER_ARGS));
         started.last().map_or(0, Server::port)
     });
     let summary = diff(left, right, &cases);

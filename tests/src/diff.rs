@@ -12,6 +12,10 @@ use crate::conn::{Drained, RawConn};
 use crate::corpus::{Action, Case};
 use crate::escape::escape_truncated;
 
+/// Extra arguments both servers get for differential runs (on top of the harness defaults), so
+/// that DEBUG can be compared too.
+pub const SERVER_ARGS: &[&str] = &["--enable-debug-command", "yes"];
+
 /// How long a `raw` step waits for more bytes before deciding the server has gone quiet.
 pub const RAW_QUIET: Duration = Duration::from_millis(200);
 

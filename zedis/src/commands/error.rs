@@ -13,6 +13,9 @@ pub enum CmdError {
     /// A complete message that carries its own prefix (`WRONGTYPE ...`, `NOAUTH ...`).
     #[error("{0}")]
     Full(Cow<'static, str>),
+    /// A complete `ERR ...` message that echoes client bytes verbatim (they need not be UTF-8).
+    #[error("{}", String::from_utf8_lossy(.0))]
+    Raw(Vec<u8>),
 }
 
 pub type CmdResult = Result<(), CmdError>;
@@ -63,11 +66,18 @@ impl CmdError {
         ))
     }
     pub fn unknown_subcommand(sub: &[u8], cmd: &str) -> CmdError {
-        CmdError::err(format!(
-            "unknown subcommand '{}'. Try {} HELP.",
-            sanitize(&truncate(sub, 128)),
-            cmd.to_ascii_uppercase()
-        ))
+        let mut m = b"ERR unknown subcommand '".to_vec();
+        m.extend_from_slice(&sub[..sub.len().min(128)]);
+        m.extend_from_slice(format!("'. Try {} HELP.", cmd.to_ascii_uppercase()).as_bytes());
+        CmdError::Raw(m)
+    }
+
+    /// The bytes of the reply after the leading `-`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            CmdError::Raw(b) => b.clone(),
+            e => e.to_string().into_bytes(),
+        }
     }
 
     /// The error's code (first word), as INFO errorstats counts it.
@@ -75,6 +85,7 @@ impl CmdError {
         match self {
             CmdError::Err(_) => "ERR",
             CmdError::Full(m) => m.split(' ').next().unwrap_or("ERR"),
+            CmdError::Raw(_) => "ERR",
         }
     }
 }
@@ -82,9 +93,4 @@ impl CmdError {
 /// Lossy text of at most `max` bytes of `b`, for echoing user input in an error.
 pub fn truncate(b: &[u8], max: usize) -> String {
     String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
-}
-
-/// Redis replaces CR and LF in error replies with spaces so the reply stays one line.
-pub fn sanitize(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
 }

@@ -200,14 +200,26 @@ pub fn keys(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Parses a SCAN-family cursor: an unsigned 64-bit decimal.
+/// Parses a SCAN-family cursor the way Redis does (C `strtoul`): optional sign, decimal digits,
+/// a negative value wraps; leading whitespace, junk and overflow are invalid.
 pub fn parse_cursor(a: &[u8]) -> Result<u64, CmdError> {
-    let s = std::str::from_utf8(a).map_err(|_| CmdError::err("invalid cursor"))?;
-    if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
-        return Err(CmdError::err("invalid cursor"));
+    let invalid = || CmdError::err("invalid cursor");
+    let (neg, digits) = match a.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, a),
+    };
+    if digits.is_empty() || !digits.iter().all(|c| c.is_ascii_digit()) {
+        return Err(invalid());
     }
-    s.parse::<u64>()
-        .map_err(|_| CmdError::err("invalid cursor"))
+    let mut v: u64 = 0;
+    for &c in digits {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((c - b'0') as u64))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]

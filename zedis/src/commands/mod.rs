@@ -117,21 +117,22 @@ pub fn full_name(cmd: &'static CommandSpec, sub: &'static CommandSpec) -> &'stat
 }
 
 fn unknown_command(args: &[Bytes]) -> CmdError {
-    let mut rest = String::new();
+    // Redis echoes the name and the first arguments (up to about 128 bytes) verbatim.
+    let mut rest: Vec<u8> = Vec::new();
     for a in &args[1..] {
         if rest.len() >= 128 {
             break;
         }
         let room = 128 - rest.len();
-        rest.push('\'');
-        rest.push_str(&error::truncate(a, room));
-        rest.push_str("' ");
+        rest.push(b'\'');
+        rest.extend_from_slice(&a[..a.len().min(room)]);
+        rest.extend_from_slice(b"' ");
     }
-    CmdError::err(error::sanitize(&format!(
-        "unknown command '{}', with args beginning with: {}",
-        error::truncate(&args[0], 128),
-        rest
-    )))
+    let mut m = b"ERR unknown command '".to_vec();
+    m.extend_from_slice(&args[0][..args[0].len().min(128)]);
+    m.extend_from_slice(b"', with args beginning with: ");
+    m.extend_from_slice(&rest);
+    CmdError::Raw(m)
 }
 
 /// Executes one command for `client`, appending its reply to `out`.

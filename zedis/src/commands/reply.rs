@@ -32,7 +32,7 @@ impl<'a> Reply<'a> {
     }
 
     pub fn error(&mut self, e: &CmdError) {
-        w::write_error(self.buf, e.to_string().as_bytes());
+        w::write_error(self.buf, &e.to_bytes());
     }
 
     #[inline]

@@ -39,6 +39,15 @@ pub fn lastsave(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
 
 /// DEBUG SLEEP <seconds> | DEBUG SET-ACTIVE-EXPIRE <0|1> | DEBUG HELP
 pub fn debug(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let allowed = ctx
+        .eng
+        .config
+        .get_value("enable-debug-command")
+        .unwrap_or_default();
+    let local = ctx.client.unix || is_loopback(&ctx.client.addr);
+    if !(allowed == b"yes" || (allowed == b"local" && local)) {
+        return Err(CmdError::err("DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."));
+    }
     let sub = &args[1];
     if is(sub, "sleep") && args.len() == 3 {
         let secs = crate::util::num::parse_f64_strict(&args[2]).ok_or_else(CmdError::not_float)?;
@@ -65,7 +74,10 @@ pub fn debug(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             ],
         );
     } else {
-        return Err(CmdError::unknown_subcommand(sub, "debug"));
+        return Err(CmdError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            super::error::truncate(sub, 128)
+        )));
     }
     Ok(())
 }
@@ -117,7 +129,7 @@ pub fn config_get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 pub fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if args.len() % 2 != 0 {
-        return Err(CmdError::arity("config|set"));
+        return Err(CmdError::syntax());
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..]
         .chunks_exact(2)

@@ -99,7 +99,11 @@ pub fn set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             get = true;
         } else if is(a, "keepttl") && expire.is_none() {
             keepttl = true;
-        } else if let (Some(unit), Some(n), false, None) = (parse_unit(a), next, keepttl, expire) {
+        } else if let (Some(unit), Some(n), false) = (parse_unit(a), next, keepttl) {
+            // Repeating the same unit is accepted (the last value wins); mixing units is not.
+            if expire.is_some_and(|(u, _)| u != unit) {
+                return Err(CmdError::syntax());
+            }
             expire = Some((unit, n));
             j += 1;
         } else {
@@ -173,11 +177,12 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut j = 2;
     while j < args.len() {
         let a = &args[j];
-        if is(a, "persist") && expire.is_none() && !persist {
+        if is(a, "persist") && expire.is_none() {
             persist = true;
-        } else if let (Some(unit), Some(n), None, false) =
-            (parse_unit(a), args.get(j + 1), expire, persist)
-        {
+        } else if let (Some(unit), Some(n), false) = (parse_unit(a), args.get(j + 1), persist) {
+            if expire.is_some_and(|(u, _)| u != unit) {
+                return Err(CmdError::syntax());
+            }
             expire = Some((unit, n));
             j += 1;
         } else {
