@@ -31,8 +31,19 @@ fn corpus_is_well_formed() {
     }
 }
 
+/// zedis in its default mode: `io-threads 1`, event loop and store on one thread.
 #[test]
 fn redis_and_zedis_reply_identically() {
+    differential(&[]);
+}
+
+/// zedis with two tokio I/O threads and a separate store thread: the same replies.
+#[test]
+fn redis_and_zedis_reply_identically_threaded() {
+    differential(&["--io-threads", "2"]);
+}
+
+fn differential(zedis_args: &[&str]) {
     let filter = std::env::var("ZEDIS_DIFF_FILTER").unwrap_or_default();
     let all = load_dir(&default_dir()).unwrap_or_else(|e| panic!("{e:#}"));
     let (pending, cases): (Vec<_>, Vec<_>) =
@@ -54,7 +65,8 @@ fn redis_and_zedis_reply_identically() {
     );
 
     let mut redis = Server::redis(SERVER_ARGS);
-    let mut zedis = Server::zedis(SERVER_ARGS);
+    let args: Vec<&str> = SERVER_ARGS.iter().chain(zedis_args).copied().collect();
+    let mut zedis = Server::zedis(&args);
     let summary = diff(redis.port(), zedis.port(), &cases);
 
     eprint!("{}", summary.report("redis", "zedis"));

@@ -68,22 +68,10 @@ pub fn command_docs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// `COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]`: full names of all
 /// commands and subcommands, each container followed by its subcommands.
 pub fn command_list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let mut filter = None;
-    let mut i = 2;
-    while i < args.len() {
-        // Exactly one FILTERBY clause, and it must end the line.
-        let (Some(opt), Some(kind), Some(value), None) = (
-            args.get(i),
-            args.get(i + 1),
-            args.get(i + 2),
-            args.get(i + 3),
-        ) else {
-            return Err(CmdError::syntax());
-        };
-        if !is(opt, "filterby") {
-            return Err(CmdError::syntax());
-        }
-        filter = Some(if is(kind, "module") {
+    let filter = match args.get(2..).unwrap_or_default() {
+        [] => None,
+        // One FILTERBY clause, ending the line.
+        [opt, kind, value] if is(opt, "filterby") => Some(if is(kind, "module") {
             ListFilter::Module
         } else if is(kind, "aclcat") {
             ListFilter::AclCat(value)
@@ -91,9 +79,9 @@ pub fn command_list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             ListFilter::Pattern(value)
         } else {
             return Err(CmdError::syntax());
-        });
-        i += 3;
-    }
+        }),
+        _ => return Err(CmdError::syntax()),
+    };
     let mut names: Vec<&'static str> = Vec::new();
     for cmd in table::COMMANDS {
         if filter.as_ref().map_or(true, |f| f.accepts(cmd, cmd.name)) {
@@ -458,7 +446,7 @@ pub fn key_refs(spec: &CommandSpec, args: &[Bytes]) -> Result<Vec<KeyRef>, KeysE
         }
     }
     if let Some(keys) = special_keys(spec, args) {
-        return keys;
+        return Ok(keys);
     }
     if !real_specs {
         return Ok(Vec::new());
@@ -565,35 +553,114 @@ fn find_keyword(args: &[Bytes], keyword: &str, startfrom: i32) -> Option<usize> 
 }
 
 /// Commands whose keys Redis finds with dedicated code rather than the key specs alone, because
-/// their specs have "variable_flags" (or are incomplete). A command added to the table with such
-/// specs (SORT, MIGRATE, GEORADIUS, XREAD, ...) needs a case here.
-fn special_keys(spec: &CommandSpec, args: &[Bytes]) -> Option<Result<Vec<KeyRef>, KeysError>> {
+/// their specs have "variable_flags" or are incomplete. Covers every such Redis 7.0 command whose
+/// specs alone give a different answer; a command added later with specs like that needs a case
+/// here (compare `COMMAND GETKEYSANDFLAGS` with Redis to find out).
+fn special_keys(spec: &CommandSpec, args: &[Bytes]) -> Option<Vec<KeyRef>> {
     // Only top-level commands: a subcommand may share a name with one (CONFIG SET vs SET).
     let top = lookup(spec.name.as_bytes()).filter(|c| std::ptr::eq(*c, spec))?;
-    let flags: &'static [&'static str] = match top.name {
+    let keys = match top.name {
         // SET reads the old value only with GET; otherwise it just overwrites.
         "set" => {
-            if args.iter().skip(3).any(|a| is(a, "get")) {
+            let get = args.iter().skip(3).any(|a| is(a, "get"));
+            let flags: &'static [&'static str] = if get {
                 &["RW", "access", "update"]
             } else {
                 &["OW", "update"]
-            }
+            };
+            vec![KeyRef { pos: 1, flags }]
         }
         // BITFIELD is read-only when every operation is a GET (or OVERFLOW).
         "bitfield" => {
-            if bitfield_readonly(args) {
+            let flags: &'static [&'static str] = if bitfield_readonly(args) {
                 &["RO", "access"]
             } else {
                 &["RW", "access", "update"]
-            }
+            };
+            vec![KeyRef { pos: 1, flags }]
         }
-        _ => return None,
+        "sort_ro" => vec![KeyRef {
+            pos: 1,
+            flags: &["RO", "access"],
+        }],
+        "sort" => sort_keys(args),
+        "migrate" => migrate_keys(args),
+        name => {
+            // Key-count commands: reached only when the specs rejected the count, where Redis
+            // retries with a laxer reading of it (`atoi`) and reports no flags.
+            let &(_, store, count_at, first) = NUMKEYS.iter().find(|n| n.0 == name)?;
+            numkeys_keys(args, store, count_at, first)
+        }
     };
-    Some(if args.len() > 1 {
-        Ok(vec![KeyRef { pos: 1, flags }])
+    Some(keys.into_iter().filter(|k| k.pos < args.len()).collect())
+}
+
+/// Commands with a key count, and where Redis's fallback finds it: (name, position of a
+/// destination key or 0, position of the count, position of the first counted key).
+const NUMKEYS: &[(&str, usize, usize, usize)] = &[
+    ("blmpop", 0, 2, 3),
+    ("bzmpop", 0, 2, 3),
+    ("eval", 0, 2, 3),
+    ("eval_ro", 0, 2, 3),
+    ("evalsha", 0, 2, 3),
+    ("evalsha_ro", 0, 2, 3),
+    ("fcall", 0, 2, 3),
+    ("fcall_ro", 0, 2, 3),
+    ("lmpop", 0, 1, 2),
+    ("sintercard", 0, 1, 2),
+    ("zdiff", 0, 1, 2),
+    ("zdiffstore", 1, 2, 3),
+    ("zinter", 0, 1, 2),
+    ("zintercard", 0, 1, 2),
+    ("zinterstore", 1, 2, 3),
+    ("zmpop", 0, 1, 2),
+    ("zunion", 0, 1, 2),
+    ("zunionstore", 1, 2, 3),
+];
+
+fn numkeys_keys(args: &[Bytes], store: usize, count_at: usize, first: usize) -> Vec<KeyRef> {
+    let count = args.get(count_at).map_or(0, |a| atoi(a));
+    let room = args.len().saturating_sub(first);
+    let Ok(count) = usize::try_from(count) else {
+        return Vec::new();
+    };
+    if count < 1 || count > room {
+        return Vec::new();
+    }
+    let mut keys: Vec<KeyRef> = (first..first + count)
+        .map(|pos| KeyRef { pos, flags: &[] })
+        .collect();
+    if store > 0 {
+        keys.push(KeyRef {
+            pos: store,
+            flags: &[],
+        });
+    }
+    keys
+}
+
+/// C's `atoi`: leading white space, an optional sign, then as many digits as there are; anything
+/// unparsable is 0. Saturates instead of overflowing.
+fn atoi(s: &[u8]) -> i64 {
+    let skip = s
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        .count();
+    let s = s.get(skip..).unwrap_or_default();
+    let (neg, digits) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, s),
+    };
+    let mut v: i64 = 0;
+    for &c in digits.iter().take_while(|c| c.is_ascii_digit()) {
+        v = v.saturating_mul(10).saturating_add(i64::from(c - b'0'));
+    }
+    if neg {
+        -v
     } else {
-        Ok(Vec::new())
-    })
+        v
+    }
 }
 
 /// Whether a BITFIELD command line only reads: GET and OVERFLOW operations with all their
@@ -611,6 +678,62 @@ fn bitfield_readonly(args: &[Bytes]) -> bool {
         }
     }
     true
+}
+
+/// SORT's source key, plus the destination of the last STORE. BY, GET and LIMIT values are
+/// skipped so that a pattern or number spelled "store" is not taken for the option.
+fn sort_keys(args: &[Bytes]) -> Vec<KeyRef> {
+    let mut keys = vec![KeyRef {
+        pos: 1,
+        flags: &["RO", "access"],
+    }];
+    let mut store = None;
+    let mut i = 2;
+    while let Some(a) = args.get(i) {
+        if is(a, "limit") {
+            i += 2;
+        } else if is(a, "store") && i + 1 < args.len() {
+            store = Some(i + 1);
+        } else if is(a, "get") || is(a, "by") {
+            i += 1;
+        }
+        i += 1;
+    }
+    if let Some(pos) = store {
+        keys.push(KeyRef {
+            pos,
+            flags: &["OW", "update"],
+        });
+    }
+    keys
+}
+
+/// MIGRATE's keys: the key argument, or (when it is empty) everything after KEYS.
+fn migrate_keys(args: &[Bytes]) -> Vec<KeyRef> {
+    const FLAGS: &[&str] = &["RW", "access", "delete"];
+    let mut first = 3;
+    let mut count = 1;
+    let mut i = 6;
+    while let Some(a) = args.get(i) {
+        if is(a, "keys") {
+            if args.get(3).is_some_and(|k| !k.is_empty()) {
+                count = 0;
+            } else {
+                first = i + 1;
+                count = args.len() - first;
+            }
+            break;
+        }
+        if is(a, "auth") {
+            i += 1;
+        } else if is(a, "auth2") {
+            i += 2;
+        }
+        i += 1;
+    }
+    (first..first + count)
+        .map(|pos| KeyRef { pos, flags: FLAGS })
+        .collect()
 }
 
 fn getkeys(ctx: &mut Ctx<'_>, args: &[Bytes], with_flags: bool) -> CmdResult {
@@ -665,7 +788,13 @@ mod tests {
             .map(|s| Bytes::copy_from_slice(s.as_bytes()))
             .collect();
         let mut buf = BytesMut::new();
+        let mut eng = crate::server::state::Engine::new(crate::config::Config::default(), 0);
+        let mb = std::sync::Arc::new(crate::server::mailbox::Mailbox::new());
+        let mut client =
+            crate::server::state::Client::new(1, String::new(), String::new(), 0, false, mb, 0);
         let mut ctx = Ctx {
+            eng: &mut eng,
+            client: &mut client,
             out: Reply::new(&mut buf, proto),
         };
         if let Err(e) = handler(&mut ctx, &args) {
@@ -1010,6 +1139,97 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn dedicated_key_finders() {
+        let line = |l: &[&str]| -> Vec<Bytes> {
+            l.iter()
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect()
+        };
+        let pos = |v: Vec<KeyRef>| v.into_iter().map(|k| k.pos).collect::<Vec<_>>();
+        // The last STORE wins; values of LIMIT/GET/BY are never options.
+        assert_eq!(
+            pos(sort_keys(&line(&["sort", "k", "store", "a", "store", "b"]))),
+            [1, 5]
+        );
+        assert_eq!(
+            pos(sort_keys(&line(&[
+                "sort", "k", "by", "store", "get", "store"
+            ]))),
+            [1]
+        );
+        assert_eq!(
+            pos(sort_keys(&line(&[
+                "sort", "k", "limit", "store", "1", "store"
+            ]))),
+            [1]
+        );
+        assert_eq!(
+            pos(migrate_keys(&line(&["migrate", "h", "1", "k", "0", "5"]))),
+            [3]
+        );
+        let m = line(&[
+            "migrate", "h", "1", "", "0", "5", "auth2", "u", "keys", "keys", "a",
+        ]);
+        assert_eq!(pos(migrate_keys(&m)), [10]);
+        let m = line(&["migrate", "h", "1", "k", "0", "5", "keys", "a"]);
+        assert_eq!(pos(migrate_keys(&m)), Vec::<usize>::new());
+        assert_eq!(
+            pos(numkeys_keys(
+                &line(&["zunionstore", "d", "02", "a", "b"]),
+                1,
+                2,
+                3
+            )),
+            [3, 4, 1]
+        );
+        assert!(numkeys_keys(&line(&["eval", "s", "3", "a"]), 0, 2, 3).is_empty());
+        assert_eq!(
+            [atoi(b" +12x"), atoi(b"-3"), atoi(b"x1"), atoi(b"\x0b7")],
+            [12, -3, 0, 7]
+        );
+        assert!(bitfield_readonly(&line(&[
+            "bitfield", "k", "get", "u8", "0", "overflow", "sat"
+        ])));
+        assert!(!bitfield_readonly(&line(&["bitfield", "k", "get", "u8"])));
+        assert!(!bitfield_readonly(&line(&[
+            "bitfield", "k", "incrby", "u8", "0", "1"
+        ])));
+    }
+
+    #[test]
+    fn keyword_range_with_limit() {
+        // XREAD-like: keys after STREAMS take up half of the rest of the line.
+        let ping = lookup(b"ping").unwrap_or_else(|| panic!("no ping"));
+        let spec = CommandSpec {
+            key_specs: &[KeySpec {
+                flags: &["RO"],
+                begin: BeginSearch::Keyword {
+                    keyword: "STREAMS",
+                    startfrom: 1,
+                },
+                find: FindKeys::Range {
+                    lastkey: -1,
+                    step: 1,
+                    limit: 2,
+                },
+            }],
+            ..*ping
+        };
+        let line = |l: &[&str]| -> Vec<Bytes> {
+            l.iter()
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect()
+        };
+        let l = line(&["x", "count", "1", "streams", "a", "b", "0", "0"]);
+        assert_eq!(key_positions(&spec, &l), Ok(vec![4, 5]));
+        // The keyword is never taken from the last argument.
+        assert_eq!(
+            key_positions(&spec, &line(&["x", "a", "streams"])),
+            Ok(vec![])
+        );
     }
 
     #[test]

@@ -21,8 +21,8 @@ use mailbox::Mailbox;
 use state::{Client, Engine};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
@@ -107,46 +107,121 @@ pub fn apply_config_change(eng: &mut Engine, changed: &[&'static str]) {
     }
 }
 
+/// Where connection tasks send their messages.
+///
+/// `Thread`: the store thread has its own OS thread and an mpsc inbox; the I/O runs on
+/// `io-threads` tokio workers. `Inline`: with `io-threads 1` (Redis's default, and what a 2-core
+/// machine wants) the store thread *is* the single event-loop thread, as in Redis, and a
+/// message is handled on the spot: no cross-thread hand-off, no wake-ups. Either way only one
+/// thread ever touches the keyspace and every message goes through the same `Loop::handle`.
+#[derive(Clone)]
+pub enum Inbox {
+    Thread(Sender<Msg>),
+    Inline(Arc<InlineLoop>),
+}
+
+/// The store loop when it runs on the event-loop thread. The mutex is never contended (there is
+/// one thread); it only makes the state shareable between that thread's tasks.
+pub struct InlineLoop {
+    lp: Mutex<Loop>,
+    done: tokio::sync::Notify,
+}
+
+impl Inbox {
+    /// Delivers a message; false when the store side is gone.
+    pub fn send(&self, m: Msg) -> bool {
+        match self {
+            Inbox::Thread(tx) => tx.send(m).is_ok(),
+            Inbox::Inline(il) => {
+                let mut lp = il.lp.lock().unwrap_or_else(|p| p.into_inner());
+                lp.eng.store.now_ms = clock::unix_millis();
+                lp.handle(m);
+                lp.after_messages();
+                if lp.eng.shutdown.is_some() {
+                    il.done.notify_one();
+                }
+                true
+            }
+        }
+    }
+}
+
 /// Starts everything and blocks until shutdown. Returns the process exit code.
 pub fn run(config: Config) -> Result<i32, ServerError> {
-    let io_threads = if config.io_threads > 1 {
-        config.io_threads as usize
-    } else {
-        // One I/O thread per two cores: the store thread needs a core of its own.
-        (std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2)
-            / 2)
-        .max(1)
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(io_threads)
-        .thread_name("zedis-io")
-        .enable_all()
-        .build()
-        .map_err(ServerError::Runtime)?;
+    let io_threads = config.io_threads.max(1) as usize;
     let shared = Arc::new(NetShared::from_config(&config));
-    let (tx, rx) = std::sync::mpsc::channel::<Msg>();
+    let inline = io_threads == 1;
+    let rt = if inline {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(io_threads)
+            .thread_name("zedis-io")
+            .enable_all()
+            .build()
+    }
+    .map_err(ServerError::Runtime)?;
     let listeners = rt.block_on(net::bind_all(&config))?;
     let port = listeners.tcp_port();
     log::notice(&format!(
-        "zedis {} (Redis {} compatible) started: pid={}, port={}, io-threads={}",
+        "zedis {} (Redis {} compatible) started: pid={}, port={}, io-threads={} ({})",
         crate::VERSION,
         crate::REDIS_VERSION,
         std::process::id(),
         port,
-        io_threads
+        io_threads,
+        if inline {
+            "event loop and store on one thread"
+        } else {
+            "separate store thread"
+        }
     ));
-    let now = clock::unix_millis();
-    let mut eng = Engine::new(config, now);
+    let mut eng = Engine::new(config, clock::unix_millis());
     eng.port = port;
-    let store_shared = shared.clone();
+    let lp = Loop::new(eng, shared.clone());
+    if inline {
+        let il = Arc::new(InlineLoop {
+            lp: Mutex::new(lp),
+            done: tokio::sync::Notify::new(),
+        });
+        let inbox = Inbox::Inline(il.clone());
+        let code = rt.block_on(async {
+            tokio::spawn(net::accept_all(listeners, inbox.clone(), shared.clone()));
+            tokio::spawn(net::signals(inbox.clone()));
+            let cron_loop = il.clone();
+            tokio::spawn(async move {
+                loop {
+                    let hz = {
+                        let mut lp = cron_loop.lp.lock().unwrap_or_else(|p| p.into_inner());
+                        lp.eng.store.now_ms = clock::unix_millis();
+                        lp.after_messages();
+                        lp.cron();
+                        lp.eng.config.hz.clamp(1, 500) as u64
+                    };
+                    tokio::time::sleep(Duration::from_millis(1000 / hz)).await;
+                }
+            });
+            log::notice("Ready to accept connections");
+            il.done.notified().await;
+            let mut lp = il.lp.lock().unwrap_or_else(|p| p.into_inner());
+            lp.finish_shutdown()
+        });
+        rt.shutdown_timeout(Duration::from_millis(100));
+        return Ok(code);
+    }
+    let (tx, rx) = std::sync::mpsc::channel::<Msg>();
     let store = std::thread::Builder::new()
         .name("zedis-store".into())
-        .spawn(move || store_loop(eng, rx, store_shared))
+        .spawn(move || store_loop(lp, rx))
         .map_err(ServerError::Runtime)?;
-    rt.spawn(net::accept_all(listeners, tx.clone(), shared.clone()));
-    rt.spawn(net::signals(tx.clone()));
+    rt.spawn(net::accept_all(
+        listeners,
+        Inbox::Thread(tx.clone()),
+        shared.clone(),
+    ));
+    rt.spawn(net::signals(Inbox::Thread(tx)));
     log::notice("Ready to accept connections");
     let code = store.join().unwrap_or(1);
     rt.shutdown_timeout(Duration::from_millis(100));
@@ -160,97 +235,127 @@ struct Deferred {
     proto_error: Option<Bytes>,
 }
 
-/// The store thread: drains the inbox, executes, runs the cron. Returns the exit code.
-fn store_loop(mut eng: Engine, rx: Receiver<Msg>, shared: Arc<NetShared>) -> i32 {
-    let mut out = BytesMut::with_capacity(64 * 1024);
-    let mut deferred: VecDeque<Deferred> = VecDeque::new();
+/// The store side: the engine plus the little state the loop keeps between messages.
+pub struct Loop {
+    eng: Engine,
+    out: BytesMut,
+    deferred: VecDeque<Deferred>,
+    shared: Arc<NetShared>,
+}
+
+/// The store thread in threaded mode: drains the inbox, executes, runs the cron.
+fn store_loop(mut lp: Loop, rx: Receiver<Msg>) -> i32 {
     let mut next_cron = Instant::now();
     loop {
-        let period = Duration::from_millis(1000 / eng.config.hz.clamp(1, 500) as u64);
+        let period = Duration::from_millis(1000 / lp.eng.config.hz.clamp(1, 500) as u64);
         let wait = next_cron.saturating_duration_since(Instant::now());
         let first = match rx.recv_timeout(wait) {
             Ok(m) => Some(m),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => return 0,
         };
-        eng.store.now_ms = clock::unix_millis();
+        lp.eng.store.now_ms = clock::unix_millis();
         if let Some(m) = first {
-            handle(&mut eng, m, &mut out, &mut deferred, &shared);
+            lp.handle(m);
             // Drain everything already queued before looking at the clock again.
-            while let Ok(m) = rx.try_recv() {
-                handle(&mut eng, m, &mut out, &mut deferred, &shared);
-                if eng.shutdown.is_some() {
-                    break;
+            while lp.eng.shutdown.is_none() {
+                match rx.try_recv() {
+                    Ok(m) => lp.handle(m),
+                    Err(_) => break,
                 }
             }
         }
-        if eng.shutdown.is_some() {
-            return finish_shutdown(&mut eng);
+        if lp.eng.shutdown.is_some() {
+            return lp.finish_shutdown();
         }
-        if !deferred.is_empty() && !paused(&mut eng) {
-            // Pause over: replay what waited, in arrival order.
-            for d in std::mem::take(&mut deferred) {
-                run_batch(
-                    &mut eng,
-                    d.id,
-                    d.cmds,
-                    d.proto_error,
-                    &mut out,
-                    &mut deferred,
-                );
-            }
-        }
+        lp.after_messages();
         if Instant::now() >= next_cron {
-            cron(&mut eng, &shared);
+            lp.cron();
             next_cron = Instant::now() + period;
-        }
-        if eng.net_settings_changed {
-            shared.apply(&eng.config);
-            eng.net_settings_changed = false;
         }
     }
 }
 
-fn handle(
-    eng: &mut Engine,
-    m: Msg,
-    out: &mut BytesMut,
-    deferred: &mut VecDeque<Deferred>,
-    shared: &NetShared,
-) {
-    match m {
-        Msg::Connect(mut c) => {
-            c.authenticated = eng.config.requirepass.is_none();
-            c.created_ms = eng.store.now_ms;
-            c.last_interaction_ms = eng.store.now_ms;
-            eng.stats.total_connections_received += 1;
-            eng.clients.insert(c.id, c);
+impl Loop {
+    fn new(eng: Engine, shared: Arc<NetShared>) -> Loop {
+        Loop {
+            eng,
+            out: BytesMut::with_capacity(64 * 1024),
+            deferred: VecDeque::new(),
+            shared,
         }
-        Msg::Disconnect(id) => {
-            eng.clients.remove(&id);
-            eng.monitors.retain(|m| *m != id);
-            deferred.retain(|d| d.id != id);
-            shared.connected.fetch_sub(1, Ordering::Relaxed);
-        }
-        Msg::Batch {
-            id,
-            cmds,
-            proto_error,
-        } => {
-            if deferred.iter().any(|d| d.id == id) {
-                // Keep order behind this client's already-paused commands.
-                if let Some(d) = deferred.iter_mut().find(|d| d.id == id) {
+    }
+
+    fn handle(&mut self, m: Msg) {
+        let eng = &mut self.eng;
+        match m {
+            Msg::Connect(mut c) => {
+                c.authenticated = eng.config.requirepass.is_none();
+                c.created_ms = eng.store.now_ms;
+                c.last_interaction_ms = eng.store.now_ms;
+                eng.stats.total_connections_received += 1;
+                eng.clients.insert(c.id, c);
+            }
+            Msg::Disconnect(id) => {
+                eng.clients.remove(&id);
+                eng.monitors.retain(|m| *m != id);
+                self.deferred.retain(|d| d.id != id);
+                self.shared.connected.fetch_sub(1, Ordering::Relaxed);
+            }
+            Msg::Batch {
+                id,
+                cmds,
+                proto_error,
+            } => {
+                if let Some(d) = self.deferred.iter_mut().find(|d| d.id == id) {
+                    // Keep order behind this client's already-paused commands.
                     d.cmds.extend(cmds);
                     d.proto_error = d.proto_error.take().or(proto_error);
+                    return;
                 }
-                return;
+                run_batch(
+                    eng,
+                    id,
+                    cmds.into(),
+                    proto_error,
+                    &mut self.out,
+                    &mut self.deferred,
+                );
             }
-            run_batch(eng, id, cmds.into(), proto_error, out, deferred);
+            Msg::Signal(name) => {
+                log::warning(&format!("Received {name} scheduling shutdown..."));
+                eng.shutdown = Some(state::ShutdownRequest::default());
+            }
         }
-        Msg::Signal(name) => {
-            log::warning(&format!("Received {name} scheduling shutdown..."));
-            eng.shutdown = Some(state::ShutdownRequest::default());
+    }
+
+    /// Work after a burst of messages: release paused batches, publish changed settings.
+    fn after_messages(&mut self) {
+        if !self.deferred.is_empty() && !paused(&mut self.eng) {
+            // Pause over: replay what waited, in arrival order.
+            for d in std::mem::take(&mut self.deferred) {
+                run_batch(
+                    &mut self.eng,
+                    d.id,
+                    d.cmds,
+                    d.proto_error,
+                    &mut self.out,
+                    &mut self.deferred,
+                );
+            }
         }
+        if self.eng.net_settings_changed {
+            self.shared.apply(&self.eng.config);
+            self.eng.net_settings_changed = false;
+        }
+    }
+
+    fn cron(&mut self) {
+        cron(&mut self.eng, &self.shared);
+    }
+
+    fn finish_shutdown(&mut self) -> i32 {
+        finish_shutdown(&mut self.eng)
     }
 }
 

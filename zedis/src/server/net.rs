@@ -5,13 +5,12 @@
 
 use super::mailbox::Mailbox;
 use super::state::Client;
-use super::{log, Msg, NetShared, ServerError};
+use super::{log, Inbox, Msg, NetShared, ServerError};
 use crate::config::Config;
 use crate::resp::request::{Limits, RequestDecoder};
 use bytes::{Bytes, BytesMut};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
@@ -112,7 +111,7 @@ pub async fn bind_all(cfg: &Config) -> Result<Listeners, ServerError> {
 }
 
 /// Accepts on every listener until the runtime shuts down.
-pub async fn accept_all(l: Listeners, tx: Sender<Msg>, shared: Arc<NetShared>) {
+pub async fn accept_all(l: Listeners, tx: Inbox, shared: Arc<NetShared>) {
     for listener in l.tcp {
         let (tx, shared) = (tx.clone(), shared.clone());
         tokio::spawn(async move {
@@ -195,7 +194,7 @@ async fn admit<R, W>(
     fd: i32,
     unix: bool,
     loopback: bool,
-    tx: &Sender<Msg>,
+    tx: &Inbox,
     shared: &Arc<NetShared>,
 ) where
     R: AsyncRead + Unpin + Send + 'static,
@@ -229,25 +228,19 @@ async fn admit<R, W>(
     let mailbox = Arc::new(Mailbox::new());
     mailbox.set_authenticated(!shared.requirepass_set.load(Ordering::Relaxed));
     let client = Client::new(id, addr, laddr, fd, unix, mailbox.clone(), 0);
-    if tx.send(Msg::Connect(Box::new(client))).is_err() {
+    if !tx.send(Msg::Connect(Box::new(client))) {
         return;
     }
     let (tx, shared) = (tx.clone(), shared.clone());
     tokio::spawn(async move {
         serve(rd, wr, id, &tx, &mailbox, &shared).await;
-        let _ = tx.send(Msg::Disconnect(id));
+        tx.send(Msg::Disconnect(id));
     });
 }
 
 /// One connection's life: read → decode a batch → send → write replies, until either side closes.
-async fn serve<R, W>(
-    mut rd: R,
-    mut wr: W,
-    id: u64,
-    tx: &Sender<Msg>,
-    mb: &Mailbox,
-    shared: &NetShared,
-) where
+async fn serve<R, W>(mut rd: R, mut wr: W, id: u64, tx: &Inbox, mb: &Mailbox, shared: &NetShared)
+where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
@@ -284,7 +277,7 @@ async fn serve<R, W>(
                         reading = false;
                     }
                     if !cmds.is_empty() || err.is_some() {
-                        if tx.send(Msg::Batch { id, cmds, proto_error: err }).is_err() {
+                        if !tx.send(Msg::Batch { id, cmds, proto_error: err }) {
                             return;
                         }
                         sent += 1;
@@ -301,7 +294,7 @@ async fn serve<R, W>(
                             reading = false;
                         }
                         if !cmds.is_empty() || err.is_some() {
-                            if tx.send(Msg::Batch { id, cmds, proto_error: err }).is_err() {
+                            if !tx.send(Msg::Batch { id, cmds, proto_error: err }) {
                                 return;
                             }
                             sent += 1;
@@ -361,7 +354,7 @@ fn decode_batch(
 }
 
 /// Turns SIGTERM and SIGINT into a shutdown request for the store thread.
-pub async fn signals(tx: Sender<Msg>) {
+pub async fn signals(tx: Inbox) {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::terminate()),
@@ -374,5 +367,5 @@ pub async fn signals(tx: Sender<Msg>) {
         _ = term.recv() => "SIGTERM",
         _ = int.recv() => "SIGINT",
     };
-    let _ = tx.send(Msg::Signal(name));
+    tx.send(Msg::Signal(name));
 }
