@@ -9,7 +9,7 @@ use crate::util::bits::{self, BitOp, BitUnit, BitfieldType, Overflow};
 use bytes::Bytes;
 
 fn max_bytes(ctx: &Ctx<'_>) -> u64 {
-    ctx.eng.config.proto_max_bulk_len as u64
+    ctx.eng.config.proto_max_bulk_len
 }
 
 fn offset_arg(ctx: &Ctx<'_>, a: &[u8], hash_bits: Option<u32>) -> Result<u64, CmdError> {

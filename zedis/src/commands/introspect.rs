@@ -84,12 +84,12 @@ pub fn command_list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     let mut names: Vec<&'static str> = Vec::new();
     for cmd in table::COMMANDS {
-        if filter.as_ref().map_or(true, |f| f.accepts(cmd, cmd.name)) {
+        if filter.as_ref().is_none_or(|f| f.accepts(cmd, cmd.name)) {
             names.push(cmd.name);
         }
         for sub in cmd.subcommands {
             let full = full_name(cmd, sub);
-            if filter.as_ref().map_or(true, |f| f.accepts(sub, full)) {
+            if filter.as_ref().is_none_or(|f| f.accepts(sub, full)) {
                 names.push(full);
             }
         }

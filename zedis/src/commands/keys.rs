@@ -368,11 +368,12 @@ fn expire_generic(
     };
     let cur = e.expire_at;
     // A key without a TTL counts as having an infinite one for GT and LT.
-    let ok = !(nx && cur != 0)
-        && !(xx && cur == 0)
-        && !(gt && (cur == 0 || when <= cur as i64))
-        && !(lt && cur != 0 && when >= cur as i64);
-    if !ok {
+    let has_ttl = cur != 0;
+    let refused = (nx && has_ttl)
+        || (xx && !has_ttl)
+        || (gt && (!has_ttl || when <= cur as i64))
+        || (lt && has_ttl && when >= cur as i64);
+    if refused {
         ctx.out.int(0);
         return Ok(());
     }

@@ -255,7 +255,7 @@ pub fn mget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn mset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(CmdError::arity("mset"));
     }
     let db = ctx.db();
@@ -270,7 +270,7 @@ pub fn mset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn msetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(CmdError::arity("msetnx"));
     }
     let db = ctx.db();
@@ -335,7 +335,7 @@ pub fn psetex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// The largest string a command may build (`proto-max-bulk-len`).
 fn max_len(ctx: &Ctx<'_>) -> u64 {
-    ctx.eng.config.proto_max_bulk_len as u64
+    ctx.eng.config.proto_max_bulk_len
 }
 
 pub fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {

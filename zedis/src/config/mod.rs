@@ -958,6 +958,28 @@ pub fn load_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
     Ok(cfg)
 }
 
+impl MaxmemoryPolicy {
+    /// The policy's name as CONFIG GET and INFO print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            MaxmemoryPolicy::VolatileLru => "volatile-lru",
+            MaxmemoryPolicy::VolatileLfu => "volatile-lfu",
+            MaxmemoryPolicy::VolatileRandom => "volatile-random",
+            MaxmemoryPolicy::VolatileTtl => "volatile-ttl",
+            MaxmemoryPolicy::AllkeysLru => "allkeys-lru",
+            MaxmemoryPolicy::AllkeysLfu => "allkeys-lfu",
+            MaxmemoryPolicy::AllkeysRandom => "allkeys-random",
+            MaxmemoryPolicy::NoEviction => "noeviction",
+        }
+    }
+}
+
+impl Config {
+    pub fn maxmemory_policy_name(&self) -> &'static str {
+        self.maxmemory_policy.name()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2438,26 +2460,4 @@ mod tests {
         (&[b"set", b"maxmemory-samples", b"7", b"lfu-log-factor", b"3", b"lfu-decay-time", b"2", b"slowlog-max-len", b"1000", b"hash-max-listpack-entries", b"100", b"zset-max-listpack-value", b"32", b"list-compress-depth", b"2", b"tcp-keepalive", b"60", b"notify-keyspace-events", b"Kx"], Expect::Ok),
         (&[b"get", b"*"], Expect::Map(&[(b"acl-pubsub-default", b"resetchannels"), (b"aclfile", b""), (b"acllog-max-len", b"128"), (b"active-defrag-cycle-max", b"25"), (b"active-defrag-cycle-min", b"1"), (b"active-defrag-ignore-bytes", b"104857600"), (b"active-defrag-max-scan-fields", b"1000"), (b"active-defrag-threshold-lower", b"10"), (b"active-defrag-threshold-upper", b"100"), (b"active-expire-effort", b"1"), (b"activedefrag", b"no"), (b"activerehashing", b"yes"), (b"always-show-logo", b"no"), (b"aof-disable-auto-gc", b"no"), (b"aof-load-truncated", b"yes"), (b"aof-rewrite-incremental-fsync", b"yes"), (b"aof-timestamp-enabled", b"no"), (b"aof-use-rdb-preamble", b"yes"), (b"aof_rewrite_cpulist", b""), (b"appenddirname", b"appendonlydir"), (b"appendfilename", b"appendonly.aof"), (b"appendfsync", b"everysec"), (b"appendonly", b"no"), (b"auto-aof-rewrite-min-size", b"67108864"), (b"auto-aof-rewrite-percentage", b"100"), (b"bgsave_cpulist", b""), (b"bind", b"* -::*"), (b"bind-source-addr", b""), (b"bio_cpulist", b""), (b"busy-reply-threshold", b"5000"), (b"client-output-buffer-limit", b"normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"), (b"client-query-buffer-limit", b"1073741824"), (b"cluster-allow-pubsubshard-when-down", b"yes"), (b"cluster-allow-reads-when-down", b"no"), (b"cluster-allow-replica-migration", b"yes"), (b"cluster-announce-bus-port", b"0"), (b"cluster-announce-hostname", b""), (b"cluster-announce-ip", b""), (b"cluster-announce-port", b"0"), (b"cluster-announce-tls-port", b"0"), (b"cluster-config-file", b"nodes.conf"), (b"cluster-enabled", b"no"), (b"cluster-link-sendbuf-limit", b"0"), (b"cluster-migration-barrier", b"1"), (b"cluster-node-timeout", b"15000"), (b"cluster-port", b"0"), (b"cluster-preferred-endpoint-type", b"ip"), (b"cluster-replica-no-failover", b"no"), (b"cluster-replica-validity-factor", b"10"), (b"cluster-require-full-coverage", b"yes"), (b"cluster-slave-no-failover", b"no"), (b"cluster-slave-validity-factor", b"10"), (b"crash-log-enabled", b"yes"), (b"crash-memcheck-enabled", b"yes"), (b"daemonize", b"yes"), (b"databases", b"16"), (b"dbfilename", b"dump.rdb"), (b"dir", b"/tmp/rtest"), (b"disable-thp", b"yes"), (b"dynamic-hz", b"yes"), (b"enable-debug-command", b"no"), (b"enable-module-command", b"no"), (b"enable-protected-configs", b"no"), (b"hash-max-listpack-entries", b"100"), (b"hash-max-listpack-value", b"64"), (b"hash-max-ziplist-entries", b"100"), (b"hash-max-ziplist-value", b"64"), (b"hll-sparse-max-bytes", b"3000"), (b"hz", b"10"), (b"ignore-warnings", b""), (b"io-threads", b"1"), (b"io-threads-do-reads", b"no"), (b"jemalloc-bg-thread", b"yes"), (b"latency-monitor-threshold", b"0"), (b"latency-tracking", b"yes"), (b"latency-tracking-info-percentiles", b"50 99 99.9"), (b"lazyfree-lazy-eviction", b"no"), (b"lazyfree-lazy-expire", b"no"), (b"lazyfree-lazy-server-del", b"no"), (b"lazyfree-lazy-user-del", b"no"), (b"lazyfree-lazy-user-flush", b"no"), (b"lfu-decay-time", b"2"), (b"lfu-log-factor", b"3"), (b"list-compress-depth", b"2"), (b"list-max-listpack-size", b"-2"), (b"list-max-ziplist-size", b"-2"), (b"logfile", b""), (b"loglevel", b"notice"), (b"lua-time-limit", b"5000"), (b"masterauth", b""), (b"masteruser", b""), (b"maxclients", b"10000"), (b"maxmemory", b"3000000"), (b"maxmemory-clients", b"7%"), (b"maxmemory-eviction-tenacity", b"10"), (b"maxmemory-policy", b"noeviction"), (b"maxmemory-samples", b"7"), (b"min-replicas-max-lag", b"10"), (b"min-replicas-to-write", b"0"), (b"min-slaves-max-lag", b"10"), (b"min-slaves-to-write", b"0"), (b"no-appendfsync-on-rewrite", b"no"), (b"notify-keyspace-events", b"xK"), (b"oom-score-adj", b"no"), (b"oom-score-adj-values", b"0 200 800"), (b"pidfile", b"/var/run/redis.pid"), (b"port", b"7393"), (b"proc-title-template", b"{title} {listen-addr} {server-mode}"), (b"propagation-error-behavior", b"ignore"), (b"protected-mode", b"yes"), (b"proto-max-bulk-len", b"536870912"), (b"rdb-del-sync-files", b"no"), (b"rdb-save-incremental-fsync", b"yes"), (b"rdbchecksum", b"yes"), (b"rdbcompression", b"yes"), (b"repl-backlog-size", b"1048576"), (b"repl-backlog-ttl", b"3600"), (b"repl-disable-tcp-nodelay", b"no"), (b"repl-diskless-load", b"disabled"), (b"repl-diskless-sync", b"yes"), (b"repl-diskless-sync-delay", b"5"), (b"repl-diskless-sync-max-replicas", b"0"), (b"repl-ping-replica-period", b"10"), (b"repl-ping-slave-period", b"10"), (b"repl-timeout", b"60"), (b"replica-announce-ip", b""), (b"replica-announce-port", b"0"), (b"replica-announced", b"yes"), (b"replica-ignore-disk-write-errors", b"no"), (b"replica-ignore-maxmemory", b"yes"), (b"replica-lazy-flush", b"no"), (b"replica-priority", b"100"), (b"replica-read-only", b"yes"), (b"replica-serve-stale-data", b"yes"), (b"replicaof", b""), (b"requirepass", b""), (b"sanitize-dump-payload", b"no"), (b"save", b"3600 1 300 100 60 10000"), (b"server_cpulist", b""), (b"set-max-intset-entries", b"512"), (b"set-proc-title", b"yes"), (b"shutdown-on-sigint", b"default"), (b"shutdown-on-sigterm", b"default"), (b"shutdown-timeout", b"10"), (b"slave-announce-ip", b""), (b"slave-announce-port", b"0"), (b"slave-ignore-maxmemory", b"yes"), (b"slave-lazy-flush", b"no"), (b"slave-priority", b"100"), (b"slave-read-only", b"yes"), (b"slave-serve-stale-data", b"yes"), (b"slaveof", b""), (b"slowlog-log-slower-than", b"10000"), (b"slowlog-max-len", b"1000"), (b"socket-mark-id", b"0"), (b"stop-writes-on-bgsave-error", b"yes"), (b"stream-node-max-bytes", b"4096"), (b"stream-node-max-entries", b"100"), (b"supervised", b"no"), (b"syslog-enabled", b"no"), (b"syslog-facility", b"local0"), (b"syslog-ident", b"redis"), (b"tcp-backlog", b"511"), (b"tcp-keepalive", b"60"), (b"timeout", b"0"), (b"tls-auth-clients", b"yes"), (b"tls-ca-cert-dir", b""), (b"tls-ca-cert-file", b""), (b"tls-cert-file", b""), (b"tls-ciphers", b""), (b"tls-ciphersuites", b""), (b"tls-client-cert-file", b""), (b"tls-client-key-file", b""), (b"tls-client-key-file-pass", b""), (b"tls-cluster", b"no"), (b"tls-dh-params-file", b""), (b"tls-key-file", b""), (b"tls-key-file-pass", b""), (b"tls-port", b"0"), (b"tls-prefer-server-ciphers", b"no"), (b"tls-protocols", b""), (b"tls-replication", b"no"), (b"tls-session-cache-size", b"20480"), (b"tls-session-cache-timeout", b"300"), (b"tls-session-caching", b"yes"), (b"tracking-table-max-keys", b"1000000"), (b"unixsocket", b"/tmp/rtest/r.sock"), (b"unixsocketperm", b"0"), (b"zset-max-listpack-entries", b"128"), (b"zset-max-listpack-value", b"32"), (b"zset-max-ziplist-entries", b"128"), (b"zset-max-ziplist-value", b"32")])),
     ];
-}
-
-impl MaxmemoryPolicy {
-    /// The policy's name as CONFIG GET and INFO print it.
-    pub fn name(self) -> &'static str {
-        match self {
-            MaxmemoryPolicy::VolatileLru => "volatile-lru",
-            MaxmemoryPolicy::VolatileLfu => "volatile-lfu",
-            MaxmemoryPolicy::VolatileRandom => "volatile-random",
-            MaxmemoryPolicy::VolatileTtl => "volatile-ttl",
-            MaxmemoryPolicy::AllkeysLru => "allkeys-lru",
-            MaxmemoryPolicy::AllkeysLfu => "allkeys-lfu",
-            MaxmemoryPolicy::AllkeysRandom => "allkeys-random",
-            MaxmemoryPolicy::NoEviction => "noeviction",
-        }
-    }
-}
-
-impl Config {
-    pub fn maxmemory_policy_name(&self) -> &'static str {
-        self.maxmemory_policy.name()
-    }
 }

@@ -504,7 +504,7 @@ impl Store {
                 total_sampled += sample as u64;
                 total_expired += expired as u64;
                 iteration += 1;
-                if iteration % 16 == 0 && std::time::Instant::now() >= deadline {
+                if iteration.is_multiple_of(16) && std::time::Instant::now() >= deadline {
                     timed_out = true;
                     self.stats.expired_time_cap_reached_count += 1;
                     break 'dbs;
