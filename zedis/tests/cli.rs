@@ -28,12 +28,24 @@ fn man_page_is_current() {
 #[test]
 fn man_page_renders_without_warnings() {
     // groff ships with man-db on Debian; without it there is nothing to check against.
-    let Ok(out) = Command::new("groff").args(["-man", "-Tutf8", "-ww", "-z"]).arg(man_path()).output() else {
+    let Ok(out) = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .arg(man_path())
+        .output()
+    else {
         eprintln!("groff not installed; skipping the rendering check");
         return;
     };
-    assert!(out.status.success(), "groff failed: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "groff warnings:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "groff failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "groff warnings:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -55,17 +67,35 @@ fn test_config_accepts_good_and_rejects_bad_files() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let good = dir.join("good.conf");
     std::fs::write(&good, "# a comment\nport 7777\nrequirepass \"s3 cret\"\n").expect("write");
-    let out = zedis().arg("--test-config").arg(&good).output().expect("run zedis");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = zedis()
+        .arg("--test-config")
+        .arg(&good)
+        .output()
+        .expect("run zedis");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let bad = dir.join("bad.conf");
     std::fs::write(&bad, "port 7777\nno-such-directive yes\n").expect("write");
-    let out = zedis().arg("--test-config").arg(&bad).output().expect("run zedis");
+    let out = zedis()
+        .arg("--test-config")
+        .arg(&bad)
+        .output()
+        .expect("run zedis");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.conf:2") && err.contains("no-such-directive"), "{err}");
+    assert!(
+        err.contains("bad.conf:2") && err.contains("no-such-directive"),
+        "{err}"
+    );
 
-    let out = zedis().args(["--test-config", "--port", "notaport"]).output().expect("run zedis");
+    let out = zedis()
+        .args(["--test-config", "--port", "notaport"])
+        .output()
+        .expect("run zedis");
     assert_eq!(out.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -202,6 +202,32 @@ fn run(eng: &mut Engine, client: &mut Client, args: &[Bytes], out: &mut BytesMut
         Reply::new(out, client.proto).error(&e);
     }
     slowlog_record(eng, client, args, usec);
+    let threshold = eng.config.latency_monitor_threshold;
+    if threshold > 0 && usec / 1000 >= threshold {
+        let event = if spec.has_flag("fast") {
+            "fast-command"
+        } else {
+            "command"
+        };
+        latency_record(eng, event, usec / 1000);
+    }
+}
+
+/// Adds a latency spike to an event's history (LATENCY LATEST/HISTORY): one sample per second
+/// (the worst), at most 160 kept, as Redis does.
+pub fn latency_record(eng: &mut Engine, event: &'static str, ms: u64) {
+    let now = eng.store.now_ms / 1000;
+    let ev = eng.latency.entry(event).or_default();
+    ev.max = ev.max.max(ms);
+    match ev.samples.back_mut() {
+        Some((t, worst)) if *t == now => *worst = (*worst).max(ms),
+        _ => {
+            ev.samples.push_back((now, ms));
+            if ev.samples.len() > 160 {
+                ev.samples.pop_front();
+            }
+        }
+    }
 }
 
 fn record_error(eng: &mut Engine, e: &CmdError) {

@@ -57,6 +57,11 @@ pub fn render(eng: &Engine, me: &Client, wanted: &[String]) -> String {
     out
 }
 
+/// Appends one `key:value` line.
+fn kv(s: &mut String, key: &str, value: impl std::fmt::Display) {
+    let _ = write!(s, "{key}:{value}\r\n");
+}
+
 fn human(bytes: u64) -> String {
     let b = bytes as f64;
     if b < 1024.0 {
@@ -160,38 +165,108 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
         }
         "memory" => {
             let used = crate::alloc::used_memory() as u64;
+            let peak = eng.mem_peak.max(used);
+            let startup = eng.mem_startup;
             let rss = rss_bytes();
             let sys = total_system_memory();
+            // The keyspace's own structures and values; everything else is overhead (clients,
+            // buffers, the command table...). An estimate until memory accounting (issue 6) lands.
+            let dataset = used.saturating_sub(startup);
+            let overhead = used - dataset;
+            let pct = |a: u64, b: u64| {
+                if b > 0 {
+                    a as f64 * 100.0 / b as f64
+                } else {
+                    0.0
+                }
+            };
             let frag = if used > 0 {
                 rss as f64 / used as f64
             } else {
                 0.0
             };
-            let _ = write!(
-                s,
-                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{used}\r\nused_memory_peak_human:{}\r\ntotal_system_memory:{sys}\r\ntotal_system_memory_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{frag:.2}\r\nmem_not_counted_for_evict:0\r\nmem_clients_normal:0\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
-                human(used),
-                human(rss),
-                human(used),
-                human(sys),
-                cfg.maxmemory,
-                human(cfg.maxmemory),
-                cfg.maxmemory_policy_name(),
+            s.push_str("# Memory\r\n");
+            kv(&mut s, "used_memory", used);
+            kv(&mut s, "used_memory_human", human(used));
+            kv(&mut s, "used_memory_rss", rss);
+            kv(&mut s, "used_memory_rss_human", human(rss));
+            kv(&mut s, "used_memory_peak", peak);
+            kv(&mut s, "used_memory_peak_human", human(peak));
+            kv(
+                &mut s,
+                "used_memory_peak_perc",
+                format!("{:.2}%", pct(used, peak)),
             );
+            kv(&mut s, "used_memory_overhead", overhead);
+            kv(&mut s, "used_memory_startup", startup);
+            kv(&mut s, "used_memory_dataset", dataset);
+            kv(
+                &mut s,
+                "used_memory_dataset_perc",
+                format!("{:.2}%", pct(dataset, used.saturating_sub(startup).max(1))),
+            );
+            kv(&mut s, "total_system_memory", sys);
+            kv(&mut s, "total_system_memory_human", human(sys));
+            kv(&mut s, "maxmemory", cfg.maxmemory);
+            kv(&mut s, "maxmemory_human", human(cfg.maxmemory));
+            kv(&mut s, "maxmemory_policy", cfg.maxmemory_policy_name());
+            kv(&mut s, "mem_fragmentation_ratio", format!("{frag:.2}"));
+            kv(&mut s, "mem_fragmentation_bytes", rss as i64 - used as i64);
+            for zero in [
+                "mem_not_counted_for_evict",
+                "mem_replication_backlog",
+                "mem_total_replication_buffers",
+                "mem_clients_slaves",
+                "mem_clients_normal",
+                "mem_cluster_links",
+                "mem_aof_buffer",
+            ] {
+                kv(&mut s, zero, 0);
+            }
+            kv(&mut s, "mem_allocator", "libc");
+            kv(&mut s, "active_defrag_running", 0);
+            kv(&mut s, "lazyfree_pending_objects", 0);
+            kv(&mut s, "lazyfreed_objects", 0);
         }
         "persistence" => {
-            let _ = write!(
-                s,
-                "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_last_write_status:ok\r\n",
-                eng.dirty, eng.lastsave
-            );
+            s.push_str("# Persistence\r\n");
+            kv(&mut s, "loading", 0);
+            kv(&mut s, "async_loading", 0);
+            kv(&mut s, "current_cow_peak", 0);
+            kv(&mut s, "current_cow_size", 0);
+            kv(&mut s, "current_cow_size_age", 0);
+            kv(&mut s, "current_fork_perc", "0.00");
+            kv(&mut s, "current_save_keys_processed", 0);
+            kv(&mut s, "current_save_keys_total", 0);
+            kv(&mut s, "rdb_changes_since_last_save", eng.dirty);
+            kv(&mut s, "rdb_bgsave_in_progress", 0);
+            kv(&mut s, "rdb_last_save_time", eng.lastsave);
+            kv(&mut s, "rdb_last_bgsave_status", "ok");
+            kv(&mut s, "rdb_last_bgsave_time_sec", -1);
+            kv(&mut s, "rdb_current_bgsave_time_sec", -1);
+            kv(&mut s, "rdb_saves", 0);
+            kv(&mut s, "rdb_last_cow_size", 0);
+            kv(&mut s, "rdb_last_load_keys_expired", 0);
+            kv(&mut s, "rdb_last_load_keys_loaded", 0);
+            kv(&mut s, "aof_enabled", 0);
+            kv(&mut s, "aof_rewrite_in_progress", 0);
+            kv(&mut s, "aof_rewrite_scheduled", 0);
+            kv(&mut s, "aof_last_rewrite_time_sec", -1);
+            kv(&mut s, "aof_current_rewrite_time_sec", -1);
+            kv(&mut s, "aof_last_bgrewrite_status", "ok");
+            kv(&mut s, "aof_rewrites", 0);
+            kv(&mut s, "aof_rewrites_consecutive_failures", 0);
+            kv(&mut s, "aof_last_write_status", "ok");
+            kv(&mut s, "aof_last_cow_size", 0);
+            kv(&mut s, "module_fork_in_progress", 0);
+            kv(&mut s, "module_fork_last_cow_size", 0);
         }
         "stats" => {
             let st = &eng.stats;
             let ss = &eng.store.stats;
             let _ = write!(
                 s,
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{:.0}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:0\r\ntotal_writes_processed:0\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{:.0}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:0\r\ntotal_writes_processed:0\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
                 st.total_connections_received,
                 st.total_commands_processed,
                 rate(&st.ops_samples),
@@ -217,7 +292,7 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
             let (sys, user) = cpu_times();
             let _ = write!(
                 s,
-                "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\n"
+                "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\nused_cpu_sys_main_thread:{sys:.6}\r\nused_cpu_user_main_thread:{user:.6}\r\n"
             );
         }
         "modules" => s.push_str("# Modules\r\n"),

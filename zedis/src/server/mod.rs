@@ -441,6 +441,7 @@ fn run_batch(
 /// Periodic work, `hz` times a second.
 fn cron(eng: &mut Engine, shared: &NetShared) {
     let now = eng.store.now_ms;
+    eng.mem_peak = eng.mem_peak.max(crate::alloc::used_memory() as u64);
     // Statistics samples for the instantaneous rates.
     eng.stats.net_input_bytes = shared.net_in.load(Ordering::Relaxed);
     eng.stats.net_output_bytes = shared.net_out.load(Ordering::Relaxed);

@@ -165,6 +165,10 @@ pub struct Engine {
     pub executable: String,
     pub lastsave: u64,
     pub dirty: u64,
+    /// Highest `used_memory` seen by the cron.
+    pub mem_peak: u64,
+    /// `used_memory` when the server finished starting.
+    pub mem_startup: u64,
     /// DEBUG SET-ACTIVE-EXPIRE: whether the cron runs the active expire cycle.
     pub active_expire_enabled: bool,
     /// Set by CONFIG SET for settings the network layer must apply (maxclients, timeout...).
@@ -200,6 +204,8 @@ impl Engine {
             dirty: 0,
             net_settings_changed: false,
             active_expire_enabled: true,
+            mem_peak: 0,
+            mem_startup: crate::alloc::used_memory() as u64,
         }
     }
 }
