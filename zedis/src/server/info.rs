@@ -312,9 +312,10 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
                 if !db.is_empty() {
                     let _ = write!(
                         s,
-                        "db{i}:keys={},expires={},avg_ttl=0\r\n",
+                        "db{i}:keys={},expires={},avg_ttl={}\r\n",
                         db.len(),
-                        db.expires_len()
+                        db.expires_len(),
+                        if db.expires_len() > 0 { db.avg_ttl } else { 0 }
                     );
                 }
             }

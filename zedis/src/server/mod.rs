@@ -331,6 +331,9 @@ impl Loop {
 
     /// Work after a burst of messages: release paused batches, publish changed settings.
     fn after_messages(&mut self) {
+        // Expired keys are recorded for the AOF and keyspace notifications, which do not
+        // exist yet; drop the records so they cannot pile up.
+        self.eng.store.expired.clear();
         if !self.deferred.is_empty() && !paused(&mut self.eng) {
             // Pause over: replay what waited, in arrival order.
             for d in std::mem::take(&mut self.deferred) {

@@ -166,6 +166,8 @@ pub struct Db {
     table: Table<Entry>,
     /// Keys with an expiry, for the active expire cycle's sampling.
     volatile: IndexSet<SmallBytes, FixedState>,
+    /// Running average of sampled TTLs in milliseconds (INFO keyspace `avg_ttl`).
+    pub avg_ttl: u64,
 }
 
 impl Db {
@@ -173,6 +175,7 @@ impl Db {
         Db {
             table: Table::new(hasher.clone()),
             volatile: IndexSet::with_hasher(hasher),
+            avg_ttl: 0,
         }
     }
 
@@ -487,6 +490,7 @@ impl Store {
                 }
                 let sample = per_loop.min(n);
                 let mut expired = 0usize;
+                let (mut ttl_sum, mut ttl_samples) = (0u64, 0u64);
                 for _ in 0..sample {
                     let len = self.dbs[db].volatile.len();
                     if len == 0 {
@@ -496,10 +500,27 @@ impl Store {
                     let Some(key) = self.dbs[db].volatile.get_index(idx).cloned() else {
                         break;
                     };
-                    if let Liveness::Expired = self.liveness(db, &key) {
-                        self.expire_now(db, &key);
-                        expired += 1;
+                    match self.dbs[db].table.get(&key).map(|e| e.expire_at) {
+                        Some(at) if at != 0 && at <= self.now_ms => {
+                            self.expire_now(db, &key);
+                            expired += 1;
+                        }
+                        Some(at) if at != 0 => {
+                            ttl_sum += at - self.now_ms;
+                            ttl_samples += 1;
+                        }
+                        _ => {}
                     }
+                }
+                if ttl_samples > 0 {
+                    // The same running average Redis keeps for INFO keyspace's avg_ttl.
+                    let avg = ttl_sum / ttl_samples;
+                    let d = &mut self.dbs[db];
+                    d.avg_ttl = if d.avg_ttl == 0 {
+                        avg
+                    } else {
+                        d.avg_ttl / 50 * 49 + avg / 50
+                    };
                 }
                 total_sampled += sample as u64;
                 total_expired += expired as u64;
