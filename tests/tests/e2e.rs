@@ -1345,7 +1345,7 @@ fn idle_timeout_closes_the_connection() {
     expect(&mut busy, &["PING"], b"+PONG\r\n");
 }
 
-/// The number after `prefix` in a RESP2 integer reply.
+/// The value of a RESP integer reply (`:n\r\n`).
 fn int_reply(reply: &[u8]) -> i64 {
     String::from_utf8_lossy(reply)
         .strip_prefix(':')

@@ -4,7 +4,7 @@
 //! Semantics and error texts follow Redis 7.0's db.c and expire.c.
 
 use super::{arg_i64, is, CmdError, CmdResult, Ctx};
-use crate::store::{idle_secs, Entry, Kind, SmallBytes};
+use crate::store::{idle_secs, Entry, SmallBytes};
 use crate::util::glob::glob_match;
 use bytes::Bytes;
 
@@ -538,9 +538,4 @@ pub fn object_help(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     ];
     super::server::help_reply(ctx, &lines);
     Ok(())
-}
-
-/// Used by TYPE filters elsewhere.
-pub fn kind_name(k: Kind) -> &'static str {
-    k.name()
 }

@@ -155,10 +155,14 @@ fn run(eng: &mut Engine, client: &mut Client, args: &[Bytes], out: &mut BytesMut
     let (spec, full) = match resolve(args) {
         Ok(x) => x,
         Err(e) => {
-            // Unknown commands and arity errors are rejected before execution.
-            if let Ok((spec, full)) = lookup(&args[0]).map(|c| (c, c.name)).ok_or(()) {
-                let _ = spec;
-                eng.stats.commands.entry(full).or_default().rejected_calls += 1;
+            // A known command refused before execution (arity, unknown subcommand) counts as
+            // a rejected call of that command, as in Redis; an unknown command counts nowhere.
+            if let Some(cmd) = lookup(&args[0]) {
+                eng.stats
+                    .commands
+                    .entry(cmd.name)
+                    .or_default()
+                    .rejected_calls += 1;
             }
             record_error(eng, &e);
             Reply::new(out, proto).error(&e);

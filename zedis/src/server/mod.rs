@@ -17,7 +17,6 @@ pub mod state;
 use crate::commands;
 use crate::config::Config;
 use bytes::{Bytes, BytesMut};
-use mailbox::Mailbox;
 use state::{Client, Engine};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
@@ -492,9 +491,4 @@ fn finish_shutdown(eng: &mut Engine) -> i32 {
     }
     log::notice("zedis is now ready to exit, bye bye...");
     0
-}
-
-/// Used by tests: a handle on the mailbox type without reaching into submodules.
-pub fn new_mailbox() -> Arc<Mailbox> {
-    Arc::new(Mailbox::new())
 }
