@@ -921,7 +921,6 @@ fn monitor_shows_commands_and_redacts_auth() {
 }
 
 #[test]
-#[ignore = "zedis bug: MONITOR shows SELECT with the old database number; Redis shows the new one"]
 fn monitor_shows_the_database_after_select() {
     let s = server(&[]);
     let (mut monitor, mut other, addr) = monitor_pair(&s);
@@ -1030,7 +1029,6 @@ fn requirepass_guards_commands() {
 }
 
 #[test]
-#[ignore = "zedis bug: HELLO before AUTH says `HELLO <proto> AUTH`, Redis 7.0 says `HELLO AUTH`"]
 fn hello_before_auth_is_refused_like_redis() {
     let s = Proc::tcp(&["--requirepass", "secret"]);
     let mut c = s.connect();
@@ -1705,7 +1703,6 @@ fn unix_socket_with_redis_cli_and_redis_crate() {
 }
 
 #[test]
-#[ignore = "zedis bug: unix-socket clients lack flags=U and show laddr=<path> instead of <path>:0"]
 fn unix_socket_client_info_matches_redis() {
     let (_s, sock) = unix_server();
     let path = sock.to_string_lossy().into_owned();

@@ -105,7 +105,7 @@ pub fn hello(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     if !ctx.client.authenticated && ctx.eng.config.requirepass.is_some() {
         return Err(CmdError::full(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
         ));
     }
     if let Some(n) = name {
@@ -208,6 +208,9 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
     if c.no_evict {
         flags.push('e');
     }
+    if c.unix {
+        flags.push('U');
+    }
     if flags.is_empty() {
         flags.push('N');
     }
@@ -216,16 +219,16 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
         .as_ref()
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .unwrap_or_default();
-    let addr = if c.unix {
-        format!("{}:0", c.addr)
+    let (addr, laddr) = if c.unix {
+        (format!("{}:0", c.addr), format!("{}:0", c.laddr))
     } else {
-        c.addr.clone()
+        (c.addr.clone(), c.laddr.clone())
     };
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         c.id,
         addr,
-        c.laddr,
+        laddr,
         c.fd,
         name,
         now_ms.saturating_sub(c.created_ms) / 1000,

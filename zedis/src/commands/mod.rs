@@ -182,9 +182,6 @@ fn run(eng: &mut Engine, client: &mut Client, args: &[Bytes], out: &mut BytesMut
         Reply::new(out, proto).error(&e);
         return;
     };
-    if !eng.monitors.is_empty() && !spec.has_flag("admin") {
-        feed_monitors(eng, client, args);
-    }
     client.last_cmd = full;
     let started = Instant::now();
     let result = {
@@ -196,6 +193,10 @@ fn run(eng: &mut Engine, client: &mut Client, args: &[Bytes], out: &mut BytesMut
         handler(&mut ctx, args)
     };
     let usec = started.elapsed().as_micros() as u64;
+    // Like Redis, a command reaches MONITOR after it ran (so SELECT shows the new database).
+    if !eng.monitors.is_empty() && !spec.has_flag("admin") {
+        feed_monitors(eng, client, args);
+    }
     eng.stats.total_commands_processed += 1;
     let st: &mut CmdStat = eng.stats.commands.entry(full).or_default();
     st.calls += 1;

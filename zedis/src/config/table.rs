@@ -753,7 +753,9 @@ pub(crate) const DEFAULT_OBUF: [ClientBufferLimit; 3] = [
     },
 ];
 const DEFAULT_OOM: [i32; 3] = [0, 200, 800];
-const DEFAULT_BIND: [&str; 2] = ["*", "-::*"];
+/// Loopback only, as redis.conf ships it (Redis's compiled-in default is `* -::*`): a server
+/// started with no configuration should not be reachable from the network. See docs/compat.md.
+const DEFAULT_BIND: [&str; 2] = ["127.0.0.1", "-::1"];
 const DEFAULT_PERCENTILES: [f64; 3] = [50.0, 99.0, 99.9];
 const OBUF_CLASS_NAMES: [&str; 3] = ["normal", "slave", "pubsub"];
 
