@@ -512,9 +512,8 @@ impl Store {
                         _ => {}
                     }
                 }
-                if ttl_samples > 0 {
+                if let Some(avg) = ttl_sum.checked_div(ttl_samples) {
                     // The same running average Redis keeps for INFO keyspace's avg_ttl.
-                    let avg = ttl_sum / ttl_samples;
                     let d = &mut self.dbs[db];
                     d.avg_ttl = if d.avg_ttl == 0 {
                         avg
