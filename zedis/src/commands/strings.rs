@@ -131,8 +131,12 @@ fn set_generic(
 ) -> CmdResult {
     let db = ctx.db();
     let old = if get { read_str(ctx, key)? } else { None };
-    let exists = ctx.eng.store.exists(db, key);
-    if (nx && exists) || (xx && !exists) {
+    // Only NX and XX need to know whether the key exists; plain SET skips that lookup.
+    let refused = (nx || xx) && {
+        let exists = ctx.eng.store.exists(db, key);
+        (nx && exists) || (xx && !exists)
+    };
+    if refused {
         if get {
             reply_opt(ctx, old);
         } else {

@@ -399,6 +399,7 @@ fn run_batch(
         return;
     };
     out.clear();
+    let mut cmd_clock = Instant::now();
     let mut held = false;
     while let Some(args) = cmds.pop_front() {
         if args.is_empty() {
@@ -410,7 +411,7 @@ fn run_batch(
             break;
         }
         client.last_interaction_ms = eng.store.now_ms;
-        commands::execute(eng, &mut client, &args, out);
+        commands::execute(eng, &mut client, &args, out, &mut cmd_clock);
         if client.close_after_reply || eng.shutdown.is_some() {
             cmds.clear();
             break;

@@ -246,6 +246,7 @@ where
 {
     let mut buf = BytesMut::with_capacity(16 * 1024);
     let mut decoder = RequestDecoder::new();
+    let mut wbuf = BytesMut::new();
     let mut sent: u64 = 0;
     let mut done: u64 = 0;
     let mut reading = true;
@@ -253,19 +254,19 @@ where
         tokio::select! {
             biased;
             _ = mb.wait() => {
-                let d = mb.take();
-                done = d.done;
-                if !d.out.is_empty() {
-                    shared.net_out.fetch_add(d.out.len() as u64, Ordering::Relaxed);
-                    if wr.write_all(&d.out).await.is_err() {
+                let (batches_done, closing) = mb.take_into(&mut wbuf);
+                done = batches_done;
+                if !wbuf.is_empty() {
+                    shared.net_out.fetch_add(wbuf.len() as u64, Ordering::Relaxed);
+                    if wr.write_all(&wbuf).await.is_err() {
                         return;
                     }
                 }
-                if d.closing && done == sent {
+                if closing && done == sent {
                     let _ = wr.shutdown().await;
                     return;
                 }
-                if d.closing && !reading {
+                if closing && !reading {
                     let _ = wr.shutdown().await;
                     return;
                 }

@@ -384,7 +384,7 @@ impl Store {
             return;
         }
         let expire = expire_at.unwrap_or(0);
-        self.dbs[db].table.insert(Entry {
+        self.dbs[db].table.insert_new(Entry {
             key: SmallBytes::new(key),
             value,
             expire_at: expire,
