@@ -325,7 +325,7 @@ fn feed_monitors(eng: &mut Engine, client: &Client, args: &[Bytes]) {
         if redact(i) {
             line.extend_from_slice(b"\"(redacted)\"");
         } else {
-            reply::repr_into(a, &mut line);
+            crate::util::splitargs::repr_into(a, &mut line);
         }
     }
     line.extend_from_slice(b"\r\n");

@@ -69,6 +69,20 @@ fn expire_ms(ctx: &Ctx<'_>, unit: ExpireUnit, arg: &[u8], cmd: &str) -> Result<u
     Ok(abs as u64)
 }
 
+/// Records an EX/PX/EXAT/PXAT option. Repeating the same unit is accepted (the last value
+/// wins), mixing units is a syntax error: Redis 7.0's rule for SET and GETEX.
+fn note_expire<'a>(
+    expire: &mut Option<(ExpireUnit, &'a Bytes)>,
+    unit: ExpireUnit,
+    arg: &'a Bytes,
+) -> CmdResult {
+    if expire.is_some_and(|(u, _)| u != unit) {
+        return Err(CmdError::syntax());
+    }
+    *expire = Some((unit, arg));
+    Ok(())
+}
+
 fn parse_unit(a: &[u8]) -> Option<ExpireUnit> {
     if is(a, "ex") {
         Some(ExpireUnit::Ex)
@@ -100,21 +114,16 @@ pub fn set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         } else if is(a, "keepttl") && expire.is_none() {
             keepttl = true;
         } else if let (Some(unit), Some(n), false) = (parse_unit(a), next, keepttl) {
-            // Repeating the same unit is accepted (the last value wins); mixing units is not.
-            if expire.is_some_and(|(u, _)| u != unit) {
-                return Err(CmdError::syntax());
-            }
-            expire = Some((unit, n));
+            note_expire(&mut expire, unit, n)?;
             j += 1;
         } else {
             return Err(CmdError::syntax());
         }
         j += 1;
     }
-    let expire_at = match expire {
-        Some((unit, n)) => Some(expire_ms(ctx, unit, n, "set")?),
-        None => None,
-    };
+    let expire_at = expire
+        .map(|(unit, n)| expire_ms(ctx, unit, n, "set"))
+        .transpose()?;
     set_generic(ctx, &args[1], &args[2], nx, xx, get, keepttl, expire_at)
 }
 
@@ -184,20 +193,16 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         if is(a, "persist") && expire.is_none() {
             persist = true;
         } else if let (Some(unit), Some(n), false) = (parse_unit(a), args.get(j + 1), persist) {
-            if expire.is_some_and(|(u, _)| u != unit) {
-                return Err(CmdError::syntax());
-            }
-            expire = Some((unit, n));
+            note_expire(&mut expire, unit, n)?;
             j += 1;
         } else {
             return Err(CmdError::syntax());
         }
         j += 1;
     }
-    let expire_at = match expire {
-        Some((unit, n)) => Some(expire_ms(ctx, unit, n, "getex")?),
-        None => None,
-    };
+    let expire_at = expire
+        .map(|(unit, n)| expire_ms(ctx, unit, n, "getex"))
+        .transpose()?;
     let key = &args[1];
     let Some(v) = read_str(ctx, key)? else {
         ctx.out.null();

@@ -986,7 +986,7 @@ mod tests {
     use std::path::Path;
 
     fn glob(p: &[u8], s: &[u8]) -> bool {
-        parse::glob_match(p, s, true)
+        crate::util::glob::glob_match(p, s, true)
     }
 
     fn get1(cfg: &Config, name: &str) -> String {
@@ -1211,7 +1211,9 @@ mod tests {
             1
         );
         // A case-sensitive matcher still matches like Redis's nocase one.
-        let cs = c.get(&[b"MAXMEMORY-P*"], |p, s| parse::glob_match(p, s, false));
+        let cs = c.get(&[b"MAXMEMORY-P*"], |p, s| {
+            crate::util::glob::glob_match(p, s, false)
+        });
         assert_eq!(
             cs,
             [("maxmemory-policy".to_string(), b"noeviction".to_vec())]

@@ -19,6 +19,11 @@ use std::path::{Path, PathBuf};
 use super::table::{self, MULTI_ARG};
 use super::{Config, ConfigError, SaveMode};
 
+// The quoting and number rules are shared with the protocol and command code: one
+// implementation each, in `util`.
+pub(crate) use crate::util::num::{parse_f64_strict as string2d, parse_i64 as string2ll};
+pub(crate) use crate::util::splitargs::{repr, split_args_owned as split_args};
+
 /// Directives Redis 7.0 still swallows silently (name, min argc, max argc),
 /// argc counting the directive itself.
 const DEPRECATED: &[(&str, usize, usize)] = &[
@@ -40,11 +45,6 @@ pub(crate) fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
-/// `isprint()` in the C locale (Redis never switches LC_CTYPE).
-fn is_c_print(b: u8) -> bool {
-    (0x20..=0x7e).contains(&b)
-}
-
 /// The part of `s` a C string function would see: everything before the
 /// first NUL. Redis stores most values as C strings, so a NUL truncates them.
 pub(crate) fn cstr(s: &[u8]) -> &[u8] {
@@ -61,95 +61,6 @@ pub(crate) fn trim<'a>(s: &'a [u8], set: &[u8]) -> &'a [u8] {
     s.get(start..end).unwrap_or(&[])
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Split a line into arguments with `sdssplitargs` rules. `None` means
-/// unbalanced quotes, or a closing quote followed by something other than a
-/// space, which Redis reports as "Unbalanced quotes".
-pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let s = cstr(line);
-    // Reading past the end yields NUL, mirroring the C string terminator the
-    // original algorithm peeks at.
-    let at = |k: usize| -> u8 { s.get(k).copied().unwrap_or(0) };
-    let mut out = Vec::new();
-    let mut i = 0usize;
-    loop {
-        while at(i) != 0 && is_c_space(at(i)) {
-            i += 1;
-        }
-        if at(i) == 0 {
-            return Some(out);
-        }
-        let mut cur = Vec::new();
-        let (mut in_dq, mut in_sq, mut done) = (false, false, false);
-        while !done {
-            let c = at(i);
-            if in_dq {
-                let hex = (at(i + 1) == b'x')
-                    .then(|| hex_value(at(i + 2)).zip(hex_value(at(i + 3))))
-                    .flatten();
-                match (c, hex) {
-                    (b'\\', Some((hi, lo))) => {
-                        cur.push(hi * 16 + lo);
-                        i += 3;
-                    }
-                    (b'\\', None) if at(i + 1) != 0 => {
-                        i += 1;
-                        cur.push(match at(i) {
-                            b'n' => b'\n',
-                            b'r' => b'\r',
-                            b't' => b'\t',
-                            b'b' => 0x08,
-                            b'a' => 0x07,
-                            other => other,
-                        });
-                    }
-                    (b'"', _) => {
-                        if at(i + 1) != 0 && !is_c_space(at(i + 1)) {
-                            return None;
-                        }
-                        done = true;
-                    }
-                    (0, _) => return None,
-                    _ => cur.push(c),
-                }
-            } else if in_sq {
-                if c == b'\\' && at(i + 1) == b'\'' {
-                    i += 1;
-                    cur.push(b'\'');
-                } else if c == b'\'' {
-                    if at(i + 1) != 0 && !is_c_space(at(i + 1)) {
-                        return None;
-                    }
-                    done = true;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else {
-                match c {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => done = true,
-                    b'"' => in_dq = true,
-                    b'\'' => in_sq = true,
-                    _ => cur.push(c),
-                }
-            }
-            if at(i) != 0 {
-                i += 1;
-            }
-        }
-        out.push(cur);
-    }
-}
-
 /// `sdssplitlen(s, len, " ", 1)`: plain separator split where empty input
 /// gives no elements and adjacent separators give empty elements. CONFIG SET
 /// splits multi-argument values this way, not with quoting rules.
@@ -158,63 +69,6 @@ pub(crate) fn split_len(s: &[u8], sep: u8) -> Vec<Vec<u8>> {
         return Vec::new();
     }
     s.split(|&b| b == sep).map(<[u8]>::to_vec).collect()
-}
-
-/// `sdscatrepr`: a double-quoted form that `split_args` reads back verbatim.
-pub(crate) fn repr(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len() + 2);
-    out.push(b'"');
-    for &b in s {
-        match b {
-            b'\\' | b'"' => {
-                out.push(b'\\');
-                out.push(b);
-            }
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x07 => out.extend_from_slice(b"\\a"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            _ if is_c_print(b) => out.push(b),
-            _ => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
-        }
-    }
-    out.push(b'"');
-    out
-}
-
-/// Redis's strict `string2ll`: optional '-', no '+', no leading zeros, no
-/// spaces, at most 20 characters, must fit in i64.
-pub(crate) fn string2ll(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() >= 21 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if negative {
-        if v > (i64::MAX as u64) + 1 {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
 }
 
 /// Redis's `memtoull`: digits followed by an optional case-insensitive unit
@@ -312,33 +166,6 @@ pub(crate) fn strtoll(s: &[u8], base: u32) -> StrToLl {
     }
 }
 
-/// `string2d`: `strtod` over the whole string, rejecting leading spaces, NaN
-/// and out-of-range results.
-pub(crate) fn string2d(s: &[u8]) -> Option<f64> {
-    match s.first() {
-        Some(&b) if !is_c_space(b) => {}
-        _ => return None,
-    }
-    let text = std::str::from_utf8(s).ok()?;
-    let v: f64 = text.parse().ok()?;
-    if v.is_nan() {
-        return None;
-    }
-    let lower = text.to_ascii_lowercase();
-    // strtod only yields infinity without ERANGE when asked for "inf".
-    if v.is_infinite() && !lower.contains("inf") {
-        return None;
-    }
-    // A mantissa with a non-zero digit that came out as zero underflowed.
-    if v == 0.0 {
-        let mantissa = lower.split('e').next().unwrap_or("");
-        if mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-            return None;
-        }
-    }
-    Some(v)
-}
-
 /// C `printf("%f")` followed by Redis's `trimDoubleString`.
 pub(crate) fn fmt_trimmed_double(v: f64) -> String {
     let s = format!("{v:.6}");
@@ -391,9 +218,10 @@ pub(crate) fn absolute_path(name: &[u8], cwd: &Path) -> PathBuf {
     bytes_to_path(&abs)
 }
 
-/// Glob-style match with `*`, `?`, `[...]` (with `^`/`!` negation and
-/// ranges) and backslash escapes, as used for `include` wildcards.
-pub(crate) fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
+/// File-name matching for `include` wildcards: Redis expands those with the C library's
+/// `glob(3)`, whose rules differ from the keyspace's `stringmatchlen` (`[!...]` negates, a
+/// leading dot is special), so this is deliberately not `util::glob`.
+pub(crate) fn path_glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
     let fold = |b: u8| if nocase { b.to_ascii_lowercase() } else { b };
     let (mut p, mut t) = (0usize, 0usize);
     // Backtracking point for the most recent '*': (pattern idx, text idx).
@@ -523,7 +351,7 @@ fn expand_glob(pattern: &[u8], cwd: &Path) -> Vec<PathBuf> {
                 .filter_map(Result::ok)
                 .map(|e| e.file_name().as_bytes().to_vec())
                 .filter(|n| comp.first() == Some(&b'.') || n.first() != Some(&b'.'))
-                .filter(|n| glob_match(comp, n, false))
+                .filter(|n| path_glob_match(comp, n, false))
                 .collect();
             names.sort();
             for n in names {
@@ -1029,17 +857,17 @@ mod tests {
 
     #[test]
     fn glob_matching() {
-        assert!(glob_match(b"*.conf", b"a.conf", false));
-        assert!(!glob_match(b"*.conf", b"a.confx", false));
-        assert!(glob_match(b"a?c", b"abc", false));
-        assert!(glob_match(b"[a-c]x", b"bx", false));
-        assert!(!glob_match(b"[^a-c]x", b"bx", false));
-        assert!(glob_match(b"[!a-c]x", b"dx", false));
-        assert!(glob_match(b"\\*", b"*", false));
-        assert!(glob_match(b"MAX*", b"maxmemory", true));
-        assert!(!glob_match(b"MAX*", b"maxmemory", false));
-        assert!(glob_match(b"*a*b*", b"xxaxxbxx", false));
-        assert!(!glob_match(b"[abc", b"a", false));
+        assert!(path_glob_match(b"*.conf", b"a.conf", false));
+        assert!(!path_glob_match(b"*.conf", b"a.confx", false));
+        assert!(path_glob_match(b"a?c", b"abc", false));
+        assert!(path_glob_match(b"[a-c]x", b"bx", false));
+        assert!(!path_glob_match(b"[^a-c]x", b"bx", false));
+        assert!(path_glob_match(b"[!a-c]x", b"dx", false));
+        assert!(path_glob_match(b"\\*", b"*", false));
+        assert!(path_glob_match(b"MAX*", b"maxmemory", true));
+        assert!(!path_glob_match(b"MAX*", b"maxmemory", false));
+        assert!(path_glob_match(b"*a*b*", b"xxaxxbxx", false));
+        assert!(!path_glob_match(b"[abc", b"a", false));
     }
 
     fn cmdline(a: &[&str]) -> CommandLine {

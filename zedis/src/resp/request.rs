@@ -315,7 +315,7 @@ impl Progress {
                 }
                 let count = rest
                     .get(1..cr)
-                    .and_then(string2ll)
+                    .and_then(crate::util::num::parse_i64)
                     .filter(|&n| n <= MAX_MULTIBULK_LEN)
                     .ok_or(ProtocolError::InvalidMultibulkLength)?;
                 if count > UNAUTH_MAX_MULTIBULK_LEN && !limits.authenticated {
@@ -350,7 +350,7 @@ impl Progress {
                     }
                     let len = rest
                         .get(1..cr)
-                        .and_then(string2ll)
+                        .and_then(crate::util::num::parse_i64)
                         .filter(|&n| n >= 0 && n <= limits.max_bulk_len)
                         .ok_or(ProtocolError::InvalidBulkLength)?;
                     if len > UNAUTH_MAX_BULK_LEN && !limits.authenticated {
@@ -404,40 +404,6 @@ fn find_before_nul(hay: &[u8], needle: u8) -> Option<usize> {
     None
 }
 
-/// Redis's `string2ll`: optional `-`, no `+`, no leading zeros (except "0" itself), no
-/// spaces, at most 20 bytes, within i64.
-fn string2ll(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() >= 21 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-    }
-    if negative {
-        if v > i64::MIN.unsigned_abs() {
-            return None;
-        }
-        Some(0i64.wrapping_sub_unsigned(v))
-    } else {
-        i64::try_from(v).ok()
-    }
-}
-
 /// Inline request: one line split with Redis's `sdssplitargs` rules.
 fn decode_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
     let Some(nl) = find_before_nul(buf, b'\n') else {
@@ -451,148 +417,18 @@ fn decode_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError
     } else {
         nl
     };
-    let tokens = split_args(buf.get(..line_end).unwrap_or_default())
+    let tokens = crate::util::splitargs::split_args(buf.get(..line_end).unwrap_or_default())
         .ok_or(ProtocolError::UnbalancedQuotes)?;
     let frozen = buf.split_to(nl + 1).freeze();
     Ok(Some(
         tokens
             .into_iter()
             .map(|t| match t {
-                Token::Span(s, e) => slice(&frozen, s, e),
-                Token::Owned(v) => Bytes::from(v),
+                crate::util::splitargs::Token::Span(s, e) => slice(&frozen, s, e),
+                crate::util::splitargs::Token::Owned(v) => Bytes::from(v),
             })
             .collect(),
     ))
-}
-
-/// An inline argument: a plain run of the line (zero-copy) or, once quotes or escapes are
-/// involved, its unescaped bytes.
-#[derive(Debug, PartialEq, Eq)]
-enum Token {
-    Span(usize, usize),
-    Owned(Vec<u8>),
-}
-
-/// C `isspace` in the C locale.
-fn is_c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Port of the rules of Redis's `sdssplitargs` (the line holds no NUL: the newline search
-/// stops at one). Past the end reads as NUL, like the C string terminator. `None` means
-/// unbalanced quotes.
-fn split_args(line: &[u8]) -> Option<Vec<Token>> {
-    let at = |i: usize| line.get(i).copied().unwrap_or(0);
-    let mut tokens = Vec::new();
-    let mut p = 0usize;
-    loop {
-        while is_c_space(at(p)) {
-            p += 1;
-        }
-        if at(p) == 0 {
-            return Some(tokens);
-        }
-        let start = p;
-        // Becomes Some as soon as the token stops being a plain slice of the line.
-        let mut owned: Option<Vec<u8>> = None;
-        let mut in_double = false;
-        let mut in_single = false;
-        let end;
-        loop {
-            let c = at(p);
-            if in_double {
-                let cur = owned.get_or_insert_with(Vec::new);
-                if c == b'\\' && at(p + 1) == b'x' {
-                    if let (Some(h), Some(l)) = (hex_val(at(p + 2)), hex_val(at(p + 3))) {
-                        cur.push(h * 16 + l);
-                        p += 4;
-                        continue;
-                    }
-                }
-                if c == b'\\' && at(p + 1) != 0 {
-                    p += 1;
-                    cur.push(match at(p) {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 0x08,
-                        b'a' => 0x07,
-                        other => other,
-                    });
-                } else if c == b'"' {
-                    // A closing quote must be followed by a space or the end.
-                    let next = at(p + 1);
-                    if next != 0 && !is_c_space(next) {
-                        return None;
-                    }
-                    end = p + 1;
-                    p += 1;
-                    break;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else if in_single {
-                let cur = owned.get_or_insert_with(Vec::new);
-                if c == b'\\' && at(p + 1) == b'\'' {
-                    p += 1;
-                    cur.push(b'\'');
-                } else if c == b'\'' {
-                    let next = at(p + 1);
-                    if next != 0 && !is_c_space(next) {
-                        return None;
-                    }
-                    end = p + 1;
-                    p += 1;
-                    break;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else {
-                match c {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => {
-                        end = p;
-                        if c != 0 {
-                            p += 1;
-                        }
-                        break;
-                    }
-                    b'"' | b'\'' => {
-                        if c == b'"' {
-                            in_double = true;
-                        } else {
-                            in_single = true;
-                        }
-                        if owned.is_none() {
-                            owned = Some(line.get(start..p).unwrap_or_default().to_vec());
-                        }
-                    }
-                    _ => {
-                        if let Some(cur) = owned.as_mut() {
-                            cur.push(c);
-                        }
-                    }
-                }
-            }
-            p += 1;
-        }
-        tokens.push(match owned {
-            Some(v) => Token::Owned(v),
-            None => Token::Span(start, end),
-        });
-    }
 }
 
 #[cfg(test)]
@@ -1028,18 +864,24 @@ mod tests {
 
     #[test]
     fn string2ll_rules() {
-        assert_eq!(string2ll(b"0"), Some(0));
-        assert_eq!(string2ll(b"-0"), None);
-        assert_eq!(string2ll(b"00"), None);
-        assert_eq!(string2ll(b"-"), None);
-        assert_eq!(string2ll(b""), None);
-        assert_eq!(string2ll(b"+1"), None);
-        assert_eq!(string2ll(b"1 "), None);
-        assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(string2ll(b"9223372036854775808"), None);
-        assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
-        assert_eq!(string2ll(b"-9223372036854775809"), None);
-        assert_eq!(string2ll(b"18446744073709551616"), None);
+        assert_eq!(crate::util::num::parse_i64(b"0"), Some(0));
+        assert_eq!(crate::util::num::parse_i64(b"-0"), None);
+        assert_eq!(crate::util::num::parse_i64(b"00"), None);
+        assert_eq!(crate::util::num::parse_i64(b"-"), None);
+        assert_eq!(crate::util::num::parse_i64(b""), None);
+        assert_eq!(crate::util::num::parse_i64(b"+1"), None);
+        assert_eq!(crate::util::num::parse_i64(b"1 "), None);
+        assert_eq!(
+            crate::util::num::parse_i64(b"9223372036854775807"),
+            Some(i64::MAX)
+        );
+        assert_eq!(crate::util::num::parse_i64(b"9223372036854775808"), None);
+        assert_eq!(
+            crate::util::num::parse_i64(b"-9223372036854775808"),
+            Some(i64::MIN)
+        );
+        assert_eq!(crate::util::num::parse_i64(b"-9223372036854775809"), None);
+        assert_eq!(crate::util::num::parse_i64(b"18446744073709551616"), None);
     }
 
     fn arb_args() -> impl Strategy<Value = Vec<Vec<u8>>> {

@@ -132,24 +132,16 @@ pub async fn accept_all(l: Listeners, tx: Inbox, shared: Arc<NetShared>) {
                         let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
                         let local_peer = peer.ip().is_loopback();
                         let (rd, wr) = stream.into_split();
-                        admit(
-                            rd,
-                            wr,
-                            peer.to_string(),
-                            local,
+                        let peer = Peer {
+                            addr: peer.to_string(),
+                            laddr: local,
                             fd,
-                            false,
-                            local_peer,
-                            &tx,
-                            &shared,
-                        )
-                        .await;
+                            unix: false,
+                            loopback: local_peer,
+                        };
+                        admit(rd, wr, peer, &tx, &shared).await;
                     }
-                    Err(e) => {
-                        log::warning(&format!("Accepting client connection: {e}"));
-                        // Out of file descriptors and similar: back off instead of spinning.
-                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                    }
+                    Err(e) => accept_failed(e).await,
                 }
             }
         });
@@ -161,42 +153,41 @@ pub async fn accept_all(l: Listeners, tx: Inbox, shared: Arc<NetShared>) {
                     Ok((stream, _)) => {
                         let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
                         let (rd, wr) = stream.into_split();
-                        admit(
-                            rd,
-                            wr,
-                            path.clone(),
-                            path.clone(),
+                        let peer = Peer {
+                            addr: path.clone(),
+                            laddr: path.clone(),
                             fd,
-                            true,
-                            true,
-                            &tx,
-                            &shared,
-                        )
-                        .await;
+                            unix: true,
+                            loopback: true,
+                        };
+                        admit(rd, wr, peer, &tx, &shared).await;
                     }
-                    Err(e) => {
-                        log::warning(&format!("Accepting client connection: {e}"));
-                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                    }
+                    Err(e) => accept_failed(e).await,
                 }
             }
         });
     }
 }
 
-/// Applies maxclients and protected mode, then registers the client and starts its task.
-#[allow(clippy::too_many_arguments)]
-async fn admit<R, W>(
-    rd: R,
-    mut wr: W,
+/// Where a connection comes from.
+struct Peer {
     addr: String,
     laddr: String,
     fd: i32,
     unix: bool,
+    /// Loopback or unix socket: exempt from protected mode.
     loopback: bool,
-    tx: &Inbox,
-    shared: &Arc<NetShared>,
-) where
+}
+
+async fn accept_failed(e: std::io::Error) {
+    log::warning(&format!("Accepting client connection: {e}"));
+    // Out of file descriptors and similar: back off instead of spinning.
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+}
+
+/// Applies maxclients and protected mode, then registers the client and starts its task.
+async fn admit<R, W>(rd: R, mut wr: W, peer: Peer, tx: &Inbox, shared: &Arc<NetShared>)
+where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
@@ -214,7 +205,7 @@ async fn admit<R, W>(
     }
     if shared.protected_mode.load(Ordering::Relaxed)
         && !shared.requirepass_set.load(Ordering::Relaxed)
-        && !loopback
+        && !peer.loopback
     {
         shared.connected.fetch_sub(1, Ordering::Relaxed);
         shared.rejected.fetch_add(1, Ordering::Relaxed);
@@ -227,7 +218,15 @@ async fn admit<R, W>(
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let mailbox = Arc::new(Mailbox::new());
     mailbox.set_authenticated(!shared.requirepass_set.load(Ordering::Relaxed));
-    let client = Client::new(id, addr, laddr, fd, unix, mailbox.clone(), 0);
+    let client = Client::new(
+        id,
+        peer.addr,
+        peer.laddr,
+        peer.fd,
+        peer.unix,
+        mailbox.clone(),
+        0,
+    );
     if !tx.send(Msg::Connect(Box::new(client))) {
         return;
     }
