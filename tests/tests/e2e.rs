@@ -1737,3 +1737,38 @@ fn version_and_help() {
         assert!(text.contains("--test-config"), "{flag} printed {text:?}");
     }
 }
+
+/// Regression: a `Bytes` argument shares the whole receive buffer, so anything that kept one
+/// (the slow log kept the 3-byte key of a 20 MB SET) pinned the request in memory for good.
+/// After the big key is deleted, used_memory must fall back to near its starting point.
+#[test]
+fn big_request_is_not_retained_after_the_key_is_gone() {
+    if target() != Kind::Zedis {
+        return; // used_memory means different things in Redis (jemalloc) and zedis.
+    }
+    let s = server(&[]);
+    let mut c = s.connect();
+    expect(
+        &mut c,
+        &["CONFIG", "SET", "slowlog-log-slower-than", "0"],
+        b"+OK\r\n",
+    );
+    expect(&mut c, &["CLIENT", "SETNAME", "big-writer"], b"+OK\r\n");
+    let before: u64 = info_field(&mut c, "memory", "used_memory")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let big = vec![b'x'; 20 * 1024 * 1024];
+    expect(
+        &mut c,
+        &[b"SET".as_slice(), b"big".as_slice(), big.as_slice()],
+        b"+OK\r\n",
+    );
+    expect(&mut c, &["DEL", "big"], b":1\r\n");
+    let after: u64 = info_field(&mut c, "memory", "used_memory")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(u64::MAX);
+    assert!(
+        after < before + 4 * 1024 * 1024,
+        "used_memory {before} -> {after} after SET + DEL of a 20 MB value: something kept the request"
+    );
+}

@@ -110,7 +110,11 @@ pub fn hello(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     if let Some(n) = name {
         validate_name(n)?;
-        ctx.client.name = if n.is_empty() { None } else { Some(n.clone()) };
+        ctx.client.name = if n.is_empty() {
+            None
+        } else {
+            Some(Bytes::copy_from_slice(n))
+        };
     }
     ctx.client.proto = proto;
     ctx.out.proto = proto;
@@ -179,7 +183,7 @@ pub fn client_setname(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     ctx.client.name = if args[2].is_empty() {
         None
     } else {
-        Some(args[2].clone())
+        Some(Bytes::copy_from_slice(&args[2]))
     };
     ctx.out.ok();
     Ok(())

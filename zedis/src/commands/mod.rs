@@ -266,7 +266,9 @@ fn slowlog_record(eng: &mut Engine, client: &Client, args: &[Bytes], usec: u64) 
     if max_len == 0 {
         return;
     }
-    // Redis keeps at most 32 arguments, each at most 128 bytes, noting what it cut.
+    // Redis keeps at most 32 arguments, each at most 128 bytes, noting what it cut. Arguments are
+    // copied: a `Bytes` argument shares the whole request buffer, and the slow log must not pin
+    // a 100 MB request in memory for the sake of its 3-byte key.
     let mut kept: Vec<Bytes> = Vec::new();
     let argc = args.len();
     let shown = argc.min(32);
@@ -281,7 +283,7 @@ fn slowlog_record(eng: &mut Engine, client: &Client, args: &[Bytes], usec: u64) 
             v.extend_from_slice(format!("... ({} more bytes)", a.len() - 128).as_bytes());
             kept.push(Bytes::from(v));
         } else {
-            kept.push(a.clone());
+            kept.push(Bytes::copy_from_slice(a));
         }
     }
     let id = eng.slowlog.next_id;

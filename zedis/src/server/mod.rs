@@ -227,6 +227,9 @@ pub fn run(config: Config) -> Result<i32, ServerError> {
     Ok(code)
 }
 
+/// Buffers that grew past this are dropped after use rather than kept for reuse.
+pub const BIG_BUFFER: usize = 1 << 20;
+
 /// A batch waiting for CLIENT PAUSE to end.
 struct Deferred {
     id: u64,
@@ -435,6 +438,10 @@ fn run_batch(
     }
     client.mailbox.set_authenticated(client.authenticated);
     client.mailbox.deliver(out, true);
+    // A huge reply must not pin its buffer for the life of the server.
+    if out.capacity() > BIG_BUFFER {
+        *out = BytesMut::with_capacity(64 * 1024);
+    }
     if client.close_after_reply {
         client.mailbox.close();
     }

@@ -169,6 +169,10 @@ pub async fn accept_all(l: Listeners, tx: Inbox, shared: Arc<NetShared>) {
     }
 }
 
+/// Write buffers up to this size are kept between replies (as Redis keeps a 16 KiB reply
+/// buffer per client); larger ones are freed after the write.
+const KEEP_WRITE_BUFFER: usize = 16 * 1024;
+
 /// Where a connection comes from.
 struct Peer {
     addr: String,
@@ -260,6 +264,10 @@ where
                     if wr.write_all(&wbuf).await.is_err() {
                         return;
                     }
+                    // Keep a small buffer for the next swap; give a big one back.
+                    if wbuf.capacity() > KEEP_WRITE_BUFFER {
+                        wbuf = BytesMut::new();
+                    }
                 }
                 if closing && done == sent {
                     let _ = wr.shutdown().await;
@@ -298,6 +306,10 @@ where
                                 return;
                             }
                             sent += 1;
+                        }
+                        if buf.is_empty() && buf.capacity() > super::BIG_BUFFER {
+                            // Let a huge request's buffer go once it has been consumed.
+                            buf = BytesMut::with_capacity(16 * 1024);
                         }
                         if buf.capacity() - buf.len() < 4096 {
                             buf.reserve(16 * 1024);
