@@ -1772,3 +1772,31 @@ fn big_request_is_not_retained_after_the_key_is_gone() {
         "used_memory {before} -> {after} after SET + DEL of a 20 MB value: something kept the request"
     );
 }
+
+/// client-query-buffer-limit: a client whose unparsed input outgrows the limit is dropped
+/// (Redis closes it without a reply), while a request just under it goes through.
+#[test]
+fn query_buffer_limit_closes_the_connection() {
+    let s = server(&[]);
+    let mut c = s.connect();
+    expect(
+        &mut c,
+        &["CONFIG", "SET", "client-query-buffer-limit", "1mb"],
+        b"+OK\r\n",
+    );
+    let value = vec![b'v'; 512 * 1024];
+    expect(
+        &mut c,
+        &[b"SET".as_slice(), b"k".as_slice(), value.as_slice()],
+        b"+OK\r\n",
+    );
+
+    let mut partial = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n".to_vec();
+    partial.extend(std::iter::repeat_n(b'x', 2_000_000));
+    let got = send_until_closed(s.port(), &partial);
+    assert!(
+        got.is_empty(),
+        "expected the connection to be dropped without a reply, got {}",
+        escape(&got)
+    );
+}

@@ -331,8 +331,20 @@ fn feed_monitors(eng: &mut Engine, client: &Client, args: &[Bytes]) {
         }
     }
     line.extend_from_slice(b"\r\n");
+    // Monitors are in Redis's replica output-buffer class: one that stops reading is
+    // disconnected at the hard limit instead of growing the server's memory without bound.
+    let hard = eng.config.client_output_buffer_limit[crate::config::OBUF_REPLICA].hard_limit_bytes
+        as usize;
     for id in &eng.monitors {
         if let Some(c) = eng.clients.get(id) {
+            if hard > 0 && c.mailbox.pending_bytes() + line.len() > hard {
+                crate::server::log::warning(&format!(
+                    "Client id={} addr={} closed for overcoming of output buffer limits.",
+                    c.id, c.addr
+                ));
+                c.mailbox.close();
+                continue;
+            }
             c.mailbox.deliver(&line, false);
         }
     }

@@ -51,6 +51,8 @@ pub struct NetShared {
     pub maxclients: AtomicUsize,
     pub connected: AtomicUsize,
     pub max_bulk_len: AtomicI64,
+    /// client-query-buffer-limit: a connection whose unparsed input grows past this is closed.
+    pub query_buffer_limit: AtomicU64,
     pub net_in: AtomicU64,
     pub net_out: AtomicU64,
     pub rejected: AtomicU64,
@@ -76,6 +78,8 @@ impl NetShared {
             .store(c.maxclients as usize, Ordering::Relaxed);
         self.max_bulk_len
             .store(c.proto_max_bulk_len as i64, Ordering::Relaxed);
+        self.query_buffer_limit
+            .store(c.client_query_buffer_limit, Ordering::Relaxed);
         self.tcp_keepalive
             .store(c.tcp_keepalive as u64, Ordering::Relaxed);
     }

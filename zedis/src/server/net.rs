@@ -298,6 +298,14 @@ where
                     Ok(n) => {
                         shared.net_in.fetch_add(n as u64, Ordering::Relaxed);
                         let (cmds, err) = decode_batch(&mut decoder, &mut buf, mb, shared);
+                        if buf.len() as u64 > shared.query_buffer_limit.load(Ordering::Relaxed) {
+                            // As Redis: log it and drop the connection, no reply.
+                            log::warning(&format!(
+                                "Closing client id={id} that reached max query buffer length ({} bytes)",
+                                buf.len()
+                            ));
+                            return;
+                        }
                         if err.is_some() {
                             reading = false;
                         }
