@@ -189,6 +189,24 @@ async fn accept_failed(e: std::io::Error) {
     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
 }
 
+/// Redis's admission rules for a new connection, as a pure decision: the error to send before
+/// closing, or None to accept. `connected` counts clients before this one.
+fn refuse(
+    connected: usize,
+    maxclients: usize,
+    protected: bool,
+    password_set: bool,
+    loopback: bool,
+) -> Option<&'static [u8]> {
+    if connected >= maxclients {
+        Some(b"-ERR max number of clients reached\r\n")
+    } else if protected && !password_set && !loopback {
+        Some(PROTECTED_MODE_ERR)
+    } else {
+        None
+    }
+}
+
 /// Applies maxclients and protected mode, then registers the client and starts its task.
 async fn admit<R, W>(rd: R, mut wr: W, peer: Peer, tx: &Inbox, shared: &Arc<NetShared>)
 where
@@ -196,25 +214,18 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let n = shared.connected.fetch_add(1, Ordering::Relaxed);
-    if n >= shared.maxclients.load(Ordering::Relaxed) {
+    let refusal = refuse(
+        n,
+        shared.maxclients.load(Ordering::Relaxed),
+        shared.protected_mode.load(Ordering::Relaxed),
+        shared.requirepass_set.load(Ordering::Relaxed),
+        peer.loopback,
+    );
+    if let Some(reply) = refusal {
         shared.connected.fetch_sub(1, Ordering::Relaxed);
         shared.rejected.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
-            let _ = wr
-                .write_all(b"-ERR max number of clients reached\r\n")
-                .await;
-            let _ = wr.shutdown().await;
-        });
-        return;
-    }
-    if shared.protected_mode.load(Ordering::Relaxed)
-        && !shared.requirepass_set.load(Ordering::Relaxed)
-        && !peer.loopback
-    {
-        shared.connected.fetch_sub(1, Ordering::Relaxed);
-        shared.rejected.fetch_add(1, Ordering::Relaxed);
-        tokio::spawn(async move {
-            let _ = wr.write_all(PROTECTED_MODE_ERR).await;
+            let _ = wr.write_all(reply).await;
             let _ = wr.shutdown().await;
         });
         return;
@@ -388,4 +399,24 @@ pub async fn signals(tx: Inbox) {
         _ = int.recv() => "SIGINT",
     };
     tx.send(Msg::Signal(name));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admission_follows_redis() {
+        assert_eq!(refuse(0, 10, true, false, true), None);
+        assert_eq!(
+            refuse(10, 10, false, false, true),
+            Some(&b"-ERR max number of clients reached\r\n"[..])
+        );
+        // Protected mode refuses remote peers only while no password is set.
+        assert_eq!(refuse(0, 10, true, false, false), Some(PROTECTED_MODE_ERR));
+        assert_eq!(refuse(0, 10, true, true, false), None);
+        assert_eq!(refuse(0, 10, false, false, false), None);
+        assert!(PROTECTED_MODE_ERR.starts_with(b"-DENIED Redis is running in protected mode"));
+        assert!(PROTECTED_MODE_ERR.ends_with(b"\r\n"));
+    }
 }
