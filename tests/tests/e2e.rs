@@ -1812,3 +1812,83 @@ fn query_buffer_limit_closes_the_connection() {
         escape(&got)
     );
 }
+
+/// SCAN's guarantee: a full iteration returns every key that was present from start to end,
+/// even when the table grows a lot between calls.
+#[test]
+fn scan_returns_every_key_present_throughout_despite_growth() {
+    let s = server(&[]);
+    let mut c = s.connect();
+    let mut pipe = Vec::new();
+    for i in 0..2000 {
+        pipe.extend(zedis_tests::encode_request(&[
+            format!("SET"),
+            format!("old:{i}"),
+            "v".to_string(),
+        ]));
+    }
+    c.send_raw(&pipe).unwrap_or_else(|e| panic!("write: {e}"));
+    for _ in 0..2000 {
+        read_reply(&mut c);
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = "0".to_string();
+    let mut added = 0;
+    loop {
+        let reply = req(&mut c, &["SCAN", cursor.as_str(), "COUNT", "10"]);
+        let frame = zedis::resp::Frame::parse(&reply)
+            .ok()
+            .flatten()
+            .map(|(f, _)| f)
+            .unwrap_or_else(|| panic!("bad SCAN reply {}", escape(&reply)));
+        let zedis::resp::Frame::Array(parts) = frame else {
+            panic!("SCAN reply is not an array")
+        };
+        let [zedis::resp::Frame::Bulk(next), zedis::resp::Frame::Array(keys)] = parts.as_slice()
+        else {
+            panic!("SCAN reply shape: {}", escape(&reply))
+        };
+        for k in keys {
+            if let zedis::resp::Frame::Bulk(k) = k {
+                seen.insert(k.to_vec());
+            }
+        }
+        // Grow the keyspace between calls, past 2048 keys, where both Redis's table and zedis's
+        // segments double while the cursor is out. Growing much faster than SCAN advances would
+        // make the iteration practically endless (in Redis a COUNT 10 step covers ~10 buckets).
+        let mut grow = Vec::new();
+        for _ in 0..5 {
+            grow.extend(zedis_tests::encode_request(&[
+                format!("SET"),
+                format!("new:{added}"),
+                "v".to_string(),
+            ]));
+            added += 1;
+        }
+        c.send_raw(&grow).unwrap_or_else(|e| panic!("write: {e}"));
+        for _ in 0..5 {
+            read_reply(&mut c);
+        }
+        cursor = String::from_utf8_lossy(next).into_owned();
+        if cursor == "0" {
+            break;
+        }
+        assert!(
+            added < 200_000,
+            "SCAN did not finish after {added} insertions"
+        );
+    }
+    assert!(
+        added >= 100,
+        "the keyspace barely grew during the scan ({added} keys added)"
+    );
+    let missing: Vec<usize> = (0..2000)
+        .filter(|i| !seen.contains(format!("old:{i}").as_bytes()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "SCAN missed {} keys present throughout, e.g. old:{:?}",
+        missing.len(),
+        missing.first()
+    );
+}
