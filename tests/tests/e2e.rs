@@ -1822,7 +1822,7 @@ fn scan_returns_every_key_present_throughout_despite_growth() {
     let mut pipe = Vec::new();
     for i in 0..2000 {
         pipe.extend(zedis_tests::encode_request(&[
-            format!("SET"),
+            "SET".to_string(),
             format!("old:{i}"),
             "v".to_string(),
         ]));
@@ -1859,7 +1859,7 @@ fn scan_returns_every_key_present_throughout_despite_growth() {
         let mut grow = Vec::new();
         for _ in 0..5 {
             grow.extend(zedis_tests::encode_request(&[
-                format!("SET"),
+                "SET".to_string(),
                 format!("new:{added}"),
                 "v".to_string(),
             ]));
