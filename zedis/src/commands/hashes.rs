@@ -298,7 +298,7 @@ pub fn hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         4 if is(&args[3], "withvalues") => true,
         _ => return Err(CmdError::syntax()),
     };
-    if withvalues && (l < -(i64::MAX / 2) || l > i64::MAX / 2) {
+    if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
         return Err(CmdError::err("value is out of range"));
     }
     let resp3 = ctx.out.resp3();

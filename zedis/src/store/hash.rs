@@ -75,11 +75,11 @@ impl HashValue {
         if matches!(self, HashValue::Listpack(_))
             && items.into_iter().any(|b| b.len() > lim.max_value)
         {
-            self.to_table();
+            self.convert_to_table();
         }
     }
 
-    fn to_table(&mut self) {
+    fn convert_to_table(&mut self) {
         if let HashValue::Listpack(v) = self {
             let mut m = IndexMap::with_capacity_and_hasher(v.len(), RandomState::default());
             m.extend(std::mem::take(v));
@@ -116,7 +116,7 @@ impl HashValue {
             },
         };
         if new && matches!(self, HashValue::Listpack(_)) && self.len() > lim.max_entries {
-            self.to_table();
+            self.convert_to_table();
         }
         new
     }
