@@ -308,30 +308,31 @@ pub fn hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     let size = h.len();
     let count = l.unsigned_abs() as usize;
-    // Which positions to return: with repetition for a negative count, the whole hash in its
-    // own order when the count covers it, else distinct random positions.
-    let picks: Vec<usize> = if count == 0 || size == 0 {
-        Vec::new()
+    // Which positions to return: with repetition for a negative count (drawn lazily: the count
+    // is the client's and must not size an allocation), the whole hash in its own order when the
+    // count covers it, else distinct random positions.
+    let (n, picks): (usize, Box<dyn Iterator<Item = usize>>) = if count == 0 || size == 0 {
+        (0, Box::new(std::iter::empty()))
     } else if l < 0 {
-        (0..count).map(|_| fastrand::usize(..size)).collect()
+        (
+            count,
+            Box::new((0..count).map(move |_| fastrand::usize(..size))),
+        )
     } else if count >= size {
-        (0..size).collect()
+        (size, Box::new(0..size))
     } else {
-        // Partial Fisher-Yates over the positions.
+        // Partial Fisher-Yates over the positions (count < size here, so this is bounded).
         let mut idx: Vec<usize> = (0..size).collect();
         for i in 0..count {
             let j = fastrand::usize(i..size);
             idx.swap(i, j);
         }
         idx.truncate(count);
-        idx
+        (count, Box::new(idx.into_iter()))
     };
-    // RESP3 pairs each field with its value; RESP2 flattens them.
-    ctx.out.array(if withvalues && !resp3 {
-        picks.len() * 2
-    } else {
-        picks.len()
-    });
+    // RESP3 pairs each field with its value; RESP2 flattens them (WITHVALUES counts were
+    // range-checked above, so doubling cannot overflow).
+    ctx.out.array(if withvalues && !resp3 { n * 2 } else { n });
     for i in picks {
         if let Some((f, v)) = h.at(i) {
             if withvalues {
