@@ -1,12 +1,13 @@
 //! Command execution: the table lookup, arity and authentication checks, statistics, the slow
 //! log, MONITOR feeding, and the `Ctx` every handler receives to read arguments and write its reply.
 //!
-//! Runs only on the store thread. The per-family modules (`strings`, `keys`, `bits`,
+//! Runs only on the store thread. The per-family modules (`strings`, `hashes`, `keys`, `bits`,
 //! `connection`, `server`) hold the handlers; `table` holds the one command table.
 
 pub mod bits;
 pub mod connection;
 pub mod error;
+pub mod hashes;
 pub mod introspect;
 pub mod keys;
 pub mod reply;

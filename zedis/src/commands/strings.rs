@@ -495,7 +495,6 @@ fn incr_generic(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> CmdResult {
             Value::Int(i) => *i,
             Value::Emb(s) => num::parse_i64(s).ok_or_else(CmdError::not_int)?,
             Value::Raw(v) => num::parse_i64(v).ok_or_else(CmdError::not_int)?,
-            #[allow(unreachable_patterns)]
             _ => return Err(CmdError::wrong_type()),
         }),
     };

@@ -6,20 +6,22 @@
 //! passed in (`Store::now_ms`, refreshed by the server loop from its cached clock) so that tests
 //! control it and commands never make a clock call of their own.
 
+pub mod hash;
 pub mod small;
 pub mod table;
 
 use foldhash::fast::FixedState;
 use indexmap::IndexSet;
 
+pub use hash::HashValue;
 pub use small::SmallBytes;
 use table::{Keyed, Table};
 
 /// Strings longer than this are stored "raw" (mutable) rather than "embstr", as in Redis.
 pub const EMBSTR_MAX: usize = 44;
 
-/// A value. Only strings exist so far; the data-types work adds lists, hashes, sets and sorted sets
-/// as new variants.
+/// A value: a string in one of its three encodings, or a hash. The data-types work adds lists, sets
+/// and sorted sets as new variants.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// A string that is a canonical 64-bit integer (`OBJECT ENCODING` "int").
@@ -29,18 +31,22 @@ pub enum Value {
     /// A string that was modified in place or is long ("raw"); a `Vec` so APPEND and SETRANGE grow
     /// it in amortized O(1).
     Raw(Vec<u8>),
+    /// A hash (listpack or hashtable encoded); boxed to keep `Value` as small as a string.
+    Hash(Box<HashValue>),
 }
 
 /// Which family a value belongs to, as TYPE reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     String,
+    Hash,
 }
 
 impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::String => "string",
+            Kind::Hash => "hash",
         }
     }
 }
@@ -63,6 +69,7 @@ impl Value {
     pub fn kind(&self) -> Kind {
         match self {
             Value::Int(_) | Value::Emb(_) | Value::Raw(_) => Kind::String,
+            Value::Hash(_) => Kind::Hash,
         }
     }
 
@@ -71,22 +78,27 @@ impl Value {
             Value::Int(_) => "int",
             Value::Emb(_) => "embstr",
             Value::Raw(_) => "raw",
+            Value::Hash(h) => h.encoding(),
         }
     }
 
-    /// The string's bytes; integers are formatted into `scratch`.
+    /// The string's bytes; integers are formatted into `scratch`. None for other types, which
+    /// string commands turn into WRONGTYPE.
     pub fn str_bytes<'a>(&'a self, scratch: &'a mut [u8; 20]) -> Option<&'a [u8]> {
         match self {
             Value::Int(i) => Some(itoa_buf(*i, scratch)),
             Value::Emb(s) => Some(s.as_slice()),
             Value::Raw(v) => Some(v.as_slice()),
+            Value::Hash(_) => None,
         }
     }
 
-    /// Takes the string out as an owned, mutable `Vec` (converting to the raw form).
+    /// Takes the string out as an owned, mutable `Vec` (converting to the raw form); None for
+    /// non-strings.
     pub fn make_raw(&mut self) -> Option<&mut Vec<u8>> {
         let bytes = match self {
             Value::Raw(v) => return Some(v),
+            Value::Hash(_) => return None,
             Value::Int(i) => i.to_string().into_bytes(),
             Value::Emb(s) => s.to_vec(),
         };
@@ -103,6 +115,7 @@ impl Value {
             Value::Int(_) => 0,
             Value::Emb(s) => s.heap_size(),
             Value::Raw(v) => v.capacity(),
+            Value::Hash(h) => std::mem::size_of::<HashValue>() + h.heap_size(),
         }
     }
 }
