@@ -9,6 +9,7 @@ pub mod connection;
 pub mod error;
 pub mod introspect;
 pub mod keys;
+pub mod lists;
 pub mod reply;
 pub mod server;
 pub mod spec;

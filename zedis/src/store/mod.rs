@@ -6,12 +6,14 @@
 //! passed in (`Store::now_ms`, refreshed by the server loop from its cached clock) so that tests
 //! control it and commands never make a clock call of their own.
 
+pub mod list;
 pub mod small;
 pub mod table;
 
 use foldhash::fast::FixedState;
 use indexmap::IndexSet;
 
+pub use list::ListValue;
 pub use small::SmallBytes;
 use table::{Keyed, Table};
 
@@ -29,18 +31,22 @@ pub enum Value {
     /// A string that was modified in place or is long ("raw"); a `Vec` so APPEND and SETRANGE grow
     /// it in amortized O(1).
     Raw(Vec<u8>),
+    /// A list; never empty while stored (the command that empties it deletes the key).
+    List(Box<ListValue>),
 }
 
 /// Which family a value belongs to, as TYPE reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     String,
+    List,
 }
 
 impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::String => "string",
+            Kind::List => "list",
         }
     }
 }
@@ -63,6 +69,7 @@ impl Value {
     pub fn kind(&self) -> Kind {
         match self {
             Value::Int(_) | Value::Emb(_) | Value::Raw(_) => Kind::String,
+            Value::List(_) => Kind::List,
         }
     }
 
@@ -71,6 +78,8 @@ impl Value {
             Value::Int(_) => "int",
             Value::Emb(_) => "embstr",
             Value::Raw(_) => "raw",
+            // Redis 7.0 reports every list as a quicklist, however small.
+            Value::List(_) => "quicklist",
         }
     }
 
@@ -80,6 +89,7 @@ impl Value {
             Value::Int(i) => Some(itoa_buf(*i, scratch)),
             Value::Emb(s) => Some(s.as_slice()),
             Value::Raw(v) => Some(v.as_slice()),
+            Value::List(_) => None,
         }
     }
 
@@ -89,6 +99,7 @@ impl Value {
             Value::Raw(v) => return Some(v),
             Value::Int(i) => i.to_string().into_bytes(),
             Value::Emb(s) => s.to_vec(),
+            Value::List(_) => return None,
         };
         *self = Value::Raw(bytes);
         match self {
@@ -103,6 +114,7 @@ impl Value {
             Value::Int(_) => 0,
             Value::Emb(s) => s.heap_size(),
             Value::Raw(v) => v.capacity(),
+            Value::List(l) => l.heap_size(),
         }
     }
 }
