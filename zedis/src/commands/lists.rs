@@ -141,7 +141,11 @@ fn positive(a: &[u8], msg: &'static str) -> Result<i64, CmdError> {
 
 fn pop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
     if args.len() > 3 {
-        return Err(CmdError::arity(if end == End::Left { "lpop" } else { "rpop" }));
+        return Err(CmdError::arity(if end == End::Left {
+            "lpop"
+        } else {
+            "rpop"
+        }));
     }
     let count = match args.get(2) {
         Some(a) => Some(positive(a, "value is out of range, must be positive")?),
