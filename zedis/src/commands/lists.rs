@@ -313,15 +313,24 @@ pub fn lrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         });
     } else {
-        // From the tail: walk backwards, removing the last `limit` matches.
-        let mut i = l.items.len();
-        while i > 0 && removed < limit {
-            i -= 1;
-            if l.items[i].as_slice() == ele {
-                l.items.remove(i);
+        // From the tail: find the last `limit` matches first, then drop them in one pass, so a
+        // long list with many matches costs O(N) rather than one shift per removal.
+        let mut cut = l.len();
+        for (i, v) in l.items.iter().enumerate().rev() {
+            if removed == limit {
+                break;
+            }
+            if v.as_slice() == ele {
                 removed += 1;
+                cut = i;
             }
         }
+        let mut i = 0usize;
+        l.items.retain(|v| {
+            let keep = i < cut || v.as_slice() != ele;
+            i += 1;
+            keep
+        });
     }
     ctx.eng.dirty += removed;
     drop_if_empty(&mut ctx.eng.store, db, key);
