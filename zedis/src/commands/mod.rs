@@ -10,6 +10,7 @@ pub mod error;
 pub mod hashes;
 pub mod introspect;
 pub mod keys;
+pub mod lists;
 pub mod reply;
 pub mod server;
 pub mod spec;

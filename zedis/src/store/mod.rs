@@ -7,6 +7,7 @@
 //! control it and commands never make a clock call of their own.
 
 pub mod hash;
+pub mod list;
 pub mod small;
 pub mod table;
 
@@ -14,6 +15,7 @@ use foldhash::fast::FixedState;
 use indexmap::IndexSet;
 
 pub use hash::HashValue;
+pub use list::ListValue;
 pub use small::SmallBytes;
 use table::{Keyed, Table};
 
@@ -33,6 +35,8 @@ pub enum Value {
     Raw(Vec<u8>),
     /// A hash (listpack or hashtable encoded); boxed to keep `Value` as small as a string.
     Hash(Box<HashValue>),
+    /// A list; never empty while stored (the command that empties it deletes the key).
+    List(Box<ListValue>),
 }
 
 /// Which family a value belongs to, as TYPE reports it.
@@ -40,6 +44,7 @@ pub enum Value {
 pub enum Kind {
     String,
     Hash,
+    List,
 }
 
 impl Kind {
@@ -47,6 +52,7 @@ impl Kind {
         match self {
             Kind::String => "string",
             Kind::Hash => "hash",
+            Kind::List => "list",
         }
     }
 }
@@ -70,6 +76,7 @@ impl Value {
         match self {
             Value::Int(_) | Value::Emb(_) | Value::Raw(_) => Kind::String,
             Value::Hash(_) => Kind::Hash,
+            Value::List(_) => Kind::List,
         }
     }
 
@@ -79,6 +86,8 @@ impl Value {
             Value::Emb(_) => "embstr",
             Value::Raw(_) => "raw",
             Value::Hash(h) => h.encoding(),
+            // Redis 7.0 reports every list as a quicklist, however small.
+            Value::List(_) => "quicklist",
         }
     }
 
@@ -90,6 +99,7 @@ impl Value {
             Value::Emb(s) => Some(s.as_slice()),
             Value::Raw(v) => Some(v.as_slice()),
             Value::Hash(_) => None,
+            Value::List(_) => None,
         }
     }
 
@@ -101,6 +111,7 @@ impl Value {
             Value::Hash(_) => return None,
             Value::Int(i) => i.to_string().into_bytes(),
             Value::Emb(s) => s.to_vec(),
+            Value::List(_) => return None,
         };
         *self = Value::Raw(bytes);
         match self {
@@ -116,6 +127,7 @@ impl Value {
             Value::Emb(s) => s.heap_size(),
             Value::Raw(v) => v.capacity(),
             Value::Hash(h) => std::mem::size_of::<HashValue>() + h.heap_size(),
+            Value::List(l) => l.heap_size(),
         }
     }
 }
