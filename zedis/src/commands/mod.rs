@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lists;
 pub mod reply;
 pub mod server;
+pub mod sets;
 pub mod spec;
 pub mod strings;
 pub mod table;

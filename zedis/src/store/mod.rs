@@ -8,6 +8,7 @@
 
 pub mod hash;
 pub mod list;
+pub mod set;
 pub mod small;
 pub mod table;
 
@@ -16,6 +17,7 @@ use indexmap::IndexSet;
 
 pub use hash::HashValue;
 pub use list::ListValue;
+pub use set::SetValue;
 pub use small::SmallBytes;
 use table::{Keyed, Table};
 
@@ -37,6 +39,8 @@ pub enum Value {
     Hash(Box<HashValue>),
     /// A list; never empty while stored (the command that empties it deletes the key).
     List(Box<ListValue>),
+    /// A set (intset or hashtable encoded); never empty while stored.
+    Set(Box<SetValue>),
 }
 
 /// Which family a value belongs to, as TYPE reports it.
@@ -45,6 +49,7 @@ pub enum Kind {
     String,
     Hash,
     List,
+    Set,
 }
 
 impl Kind {
@@ -53,6 +58,7 @@ impl Kind {
             Kind::String => "string",
             Kind::Hash => "hash",
             Kind::List => "list",
+            Kind::Set => "set",
         }
     }
 }
@@ -77,6 +83,7 @@ impl Value {
             Value::Int(_) | Value::Emb(_) | Value::Raw(_) => Kind::String,
             Value::Hash(_) => Kind::Hash,
             Value::List(_) => Kind::List,
+            Value::Set(_) => Kind::Set,
         }
     }
 
@@ -88,6 +95,7 @@ impl Value {
             Value::Hash(h) => h.encoding(),
             // Redis 7.0 reports every list as a quicklist, however small.
             Value::List(_) => "quicklist",
+            Value::Set(s) => s.encoding(),
         }
     }
 
@@ -99,7 +107,7 @@ impl Value {
             Value::Emb(s) => Some(s.as_slice()),
             Value::Raw(v) => Some(v.as_slice()),
             Value::Hash(_) => None,
-            Value::List(_) => None,
+            Value::List(_) | Value::Set(_) => None,
         }
     }
 
@@ -111,7 +119,7 @@ impl Value {
             Value::Hash(_) => return None,
             Value::Int(i) => i.to_string().into_bytes(),
             Value::Emb(s) => s.to_vec(),
-            Value::List(_) => return None,
+            Value::List(_) | Value::Set(_) => return None,
         };
         *self = Value::Raw(bytes);
         match self {
@@ -128,6 +136,7 @@ impl Value {
             Value::Raw(v) => v.capacity(),
             Value::Hash(h) => std::mem::size_of::<HashValue>() + h.heap_size(),
             Value::List(l) => l.heap_size(),
+            Value::Set(s) => std::mem::size_of::<SetValue>() + s.heap_size(),
         }
     }
 }
