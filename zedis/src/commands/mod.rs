@@ -1,8 +1,8 @@
 //! Command execution: the table lookup, arity and authentication checks, statistics, the slow
 //! log, MONITOR feeding, and the `Ctx` every handler receives to read arguments and write its reply.
 //!
-//! Runs only on the store thread. The per-family modules (`strings`, `hashes`, `keys`, `bits`,
-//! `connection`, `server`) hold the handlers; `table` holds the one command table.
+//! Runs only on the store thread. The per-family modules (`strings`, `hashes`, `lists`, `sets`,
+//! `keys`, `bits`, `connection`, `server`) hold the handlers; `table` holds the one command table.
 
 pub mod bits;
 pub mod connection;
