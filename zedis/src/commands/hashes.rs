@@ -7,7 +7,6 @@ use super::keys::parse_cursor;
 use super::{arg_i64, is, CmdError, CmdResult, Ctx};
 use crate::store::hash::Limits;
 use crate::store::{HashValue, Store, Value};
-use crate::util::glob::glob_match;
 use crate::util::num::{self, FloatArg};
 use bytes::Bytes;
 
@@ -62,14 +61,6 @@ fn lookup_or_create<'s>(
         store.set(db, key, Value::Hash(Box::default()), None, false);
     }
     lookup_mut(store, db, key)?.ok_or_else(CmdError::wrong_type)
-}
-
-/// Removes `key` if its hash became empty (Redis never keeps empty aggregates).
-fn drop_if_empty(store: &mut Store, db: usize, key: &[u8]) {
-    if matches!(store.peek(db, key), Some(e) if matches!(&e.value, Value::Hash(h) if h.is_empty()))
-    {
-        store.remove(db, key);
-    }
 }
 
 fn hset_generic(ctx: &mut Ctx<'_>, args: &[Bytes], name: &str) -> Result<i64, CmdError> {
@@ -157,7 +148,7 @@ pub fn hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }
     }
-    drop_if_empty(&mut ctx.eng.store, db, &args[1]);
+    ctx.eng.store.remove_if_empty(db, &args[1]);
     ctx.eng.dirty += n as u64;
     ctx.out.int(n);
     Ok(())
@@ -360,28 +351,11 @@ pub fn hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.out.array(0);
         return Ok(());
     }
-    let mut pattern: Option<&Bytes> = None;
-    let mut count: usize = 10;
-    let mut j = 3;
-    while j < args.len() {
-        let more = j + 1 < args.len();
-        if is(&args[j], "count") && more {
-            let c = arg_i64(&args[j + 1])?;
-            if c < 1 {
-                return Err(CmdError::syntax());
-            }
-            count = c as usize;
-        } else if is(&args[j], "match") && more {
-            pattern = Some(&args[j + 1]);
-        } else {
-            return Err(CmdError::syntax());
-        }
-        j += 2;
-    }
+    let opts = super::keys::parse_scan_opts(args.get(3..).unwrap_or_default(), false)?;
     let h = lookup(&mut ctx.eng.store, db, &args[1])?.ok_or_else(CmdError::wrong_type)?;
     let mut found: Vec<Vec<u8>> = Vec::new();
-    let next = h.scan(cursor, count, |f, v| {
-        if pattern.is_some_and(|p| p.as_ref() != b"*" && !glob_match(p, f, false)) {
+    let next = h.scan(cursor, opts.count, |f, v| {
+        if !opts.matches(f) {
             return;
         }
         found.push(f.to_vec());

@@ -222,43 +222,66 @@ pub fn parse_cursor(a: &[u8]) -> Result<u64, CmdError> {
     Ok(if neg { v.wrapping_neg() } else { v })
 }
 
-/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-pub fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[1])?;
-    let mut pattern: Option<&Bytes> = None;
-    let mut count: usize = 10;
-    let mut typ: Option<&Bytes> = None;
-    let mut j = 2;
-    while j < args.len() {
-        let more = j + 1 < args.len();
-        if is(&args[j], "count") && more {
-            let c = arg_i64(&args[j + 1])?;
+/// The options after the cursor of SCAN, HSCAN and SSCAN (TYPE is SCAN's alone).
+pub struct ScanOpts<'a> {
+    pub pattern: Option<&'a Bytes>,
+    pub count: usize,
+    pub typ: Option<&'a Bytes>,
+}
+
+impl ScanOpts<'_> {
+    /// Whether `name` passes MATCH (a lone `*` matches everything without running the matcher).
+    pub fn matches(&self, name: &[u8]) -> bool {
+        self.pattern
+            .is_none_or(|p| p.as_ref() == b"*" || glob_match(p, name, false))
+    }
+}
+
+/// Parses `[MATCH pattern] [COUNT count] [TYPE type]` with Redis's errors (COUNT < 1 is a
+/// syntax error, as is TYPE where `allow_type` is false).
+pub fn parse_scan_opts(opts: &[Bytes], allow_type: bool) -> Result<ScanOpts<'_>, CmdError> {
+    let mut out = ScanOpts {
+        pattern: None,
+        count: 10,
+        typ: None,
+    };
+    let mut pairs = opts.chunks(2);
+    for pair in pairs.by_ref() {
+        let [name, value] = pair else {
+            return Err(CmdError::syntax());
+        };
+        if is(name, "count") {
+            let c = arg_i64(value)?;
             if c < 1 {
                 return Err(CmdError::syntax());
             }
-            count = c as usize;
-        } else if is(&args[j], "match") && more {
-            pattern = Some(&args[j + 1]);
-        } else if is(&args[j], "type") && more {
-            typ = Some(&args[j + 1]);
+            out.count = c as usize;
+        } else if is(name, "match") {
+            out.pattern = Some(value);
+        } else if allow_type && is(name, "type") {
+            out.typ = Some(value);
         } else {
             return Err(CmdError::syntax());
         }
-        j += 2;
     }
+    Ok(out)
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+pub fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let cursor = parse_cursor(&args[1])?;
+    let opts = super::keys::parse_scan_opts(args.get(2..).unwrap_or_default(), true)?;
     let db = ctx.db();
     let now = ctx.now_ms();
     let mut found: Vec<SmallBytes> = Vec::new();
-    let next = ctx.eng.store.scan(db, cursor, count, |e| {
+    let next = ctx.eng.store.scan(db, cursor, opts.count, |e| {
         if e.expire_at != 0 && e.expire_at <= now {
             return;
         }
-        if let Some(p) = pattern {
-            if p.as_ref() != b"*" && !glob_match(p, &e.key, false) {
-                return;
-            }
+        if !opts.matches(&e.key) {
+            return;
         }
-        if let Some(t) = typ {
+        if let Some(t) = opts.typ {
             if !t.eq_ignore_ascii_case(e.value.kind().name().as_bytes()) {
                 return;
             }

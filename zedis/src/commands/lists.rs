@@ -40,17 +40,6 @@ fn list_ref<'a>(
     }
 }
 
-/// Deletes `key` if its list became empty, keeping the "no empty lists" invariant.
-fn drop_if_empty(store: &mut Store, db: usize, key: &[u8]) {
-    let empty = matches!(
-        store.peek(db, key).map(|e| &e.value),
-        Some(Value::List(l)) if l.is_empty()
-    );
-    if empty {
-        store.remove(db, key);
-    }
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum End {
     Left,
@@ -179,7 +168,7 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
             ctx.eng.dirty += n as u64;
         }
     }
-    drop_if_empty(&mut ctx.eng.store, db, key);
+    ctx.eng.store.remove_if_empty(db, key);
     Ok(())
 }
 
@@ -281,7 +270,7 @@ pub fn ltrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }
         ctx.eng.dirty += (before - l.len()) as u64;
-        drop_if_empty(&mut ctx.eng.store, db, key);
+        ctx.eng.store.remove_if_empty(db, key);
     }
     ctx.out.ok();
     Ok(())
@@ -333,7 +322,7 @@ pub fn lrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         });
     }
     ctx.eng.dirty += removed;
-    drop_if_empty(&mut ctx.eng.store, db, key);
+    ctx.eng.store.remove_if_empty(db, key);
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -471,7 +460,7 @@ fn move_generic(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -
             store.set(db, dst, Value::List(Box::new(l)), None, false);
         }
     }
-    drop_if_empty(store, db, src);
+    store.remove_if_empty(db, src);
     ctx.eng.dirty += 1;
     Ok(())
 }
@@ -530,7 +519,7 @@ pub fn lmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }
         ctx.eng.dirty += n as u64;
-        drop_if_empty(&mut ctx.eng.store, db, key);
+        ctx.eng.store.remove_if_empty(db, key);
         return Ok(());
     }
     ctx.out.null_array();

@@ -5,9 +5,8 @@
 //! itself (intset / hashtable encodings and the conversion between them) is `store::set`.
 
 use super::keys::parse_cursor;
-use super::{arg_i64, is, CmdError, CmdResult, Ctx};
+use super::{is, CmdError, CmdResult, Ctx};
 use crate::store::{SetValue, Store, Value};
-use crate::util::glob::glob_match;
 use crate::util::num;
 use bytes::Bytes;
 
@@ -60,13 +59,6 @@ fn lookup_or_create<'s>(
     lookup_mut(store, db, key)?.ok_or_else(CmdError::wrong_type)
 }
 
-/// Removes `key` if its set became empty (Redis never keeps empty aggregates).
-fn drop_if_empty(store: &mut Store, db: usize, key: &[u8]) {
-    if matches!(store.peek(db, key), Some(e) if matches!(&e.value, Value::Set(s) if s.is_empty())) {
-        store.remove(db, key);
-    }
-}
-
 /// SADD key member [member ...]
 pub fn sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let max = max_intset(ctx);
@@ -94,7 +86,7 @@ pub fn srem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }
     }
-    drop_if_empty(&mut ctx.eng.store, db, &args[1]);
+    ctx.eng.store.remove_if_empty(db, &args[1]);
     ctx.eng.dirty += n as u64;
     ctx.out.int(n);
     Ok(())
@@ -160,7 +152,7 @@ pub fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    drop_if_empty(store, db, src);
+    store.remove_if_empty(db, src);
     lookup_or_create(store, db, dst)?.add(m, max);
     ctx.eng.dirty += 1;
     ctx.out.int(1);
@@ -378,7 +370,7 @@ pub fn spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
             None => ctx.out.null(),
         }
-        drop_if_empty(&mut ctx.eng.store, db, &args[1]);
+        ctx.eng.store.remove_if_empty(db, &args[1]);
         return Ok(());
     }
     let count = num::parse_i64(&args[2])
@@ -485,28 +477,11 @@ pub fn sscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.out.array(0);
         return Ok(());
     }
-    let mut pattern: Option<&Bytes> = None;
-    let mut count: usize = 10;
-    let mut j = 3;
-    while j < args.len() {
-        let more = j + 1 < args.len();
-        if is(&args[j], "count") && more {
-            let c = arg_i64(&args[j + 1])?;
-            if c < 1 {
-                return Err(CmdError::syntax());
-            }
-            count = c as usize;
-        } else if is(&args[j], "match") && more {
-            pattern = Some(&args[j + 1]);
-        } else {
-            return Err(CmdError::syntax());
-        }
-        j += 2;
-    }
+    let opts = super::keys::parse_scan_opts(args.get(3..).unwrap_or_default(), false)?;
     let s = lookup(&mut ctx.eng.store, db, &args[1])?.ok_or_else(CmdError::wrong_type)?;
     let mut found: Vec<Vec<u8>> = Vec::new();
-    let next = s.scan(cursor, count, |m| {
-        if pattern.is_some_and(|p| p.as_ref() != b"*" && !glob_match(p, m, false)) {
+    let next = s.scan(cursor, opts.count, |m| {
+        if !opts.matches(m) {
             return;
         }
         found.push(m.to_vec());

@@ -78,6 +78,16 @@ impl Value {
         }
     }
 
+    /// A list, hash or set with no elements: Redis never keeps one, so callers delete the key.
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::List(l) => l.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            _ => false,
+        }
+    }
+
     pub fn kind(&self) -> Kind {
         match self {
             Value::Int(_) | Value::Emb(_) | Value::Raw(_) => Kind::String,
@@ -435,6 +445,17 @@ impl Store {
             return None;
         }
         self.dbs[db].remove_entry(key)
+    }
+
+    /// Deletes `key` if it holds an empty collection (after a pop, remove or move emptied it).
+    pub fn remove_if_empty(&mut self, db: usize, key: &[u8]) {
+        if self.dbs[db]
+            .table
+            .get(key)
+            .is_some_and(|e| e.value.is_empty_collection())
+        {
+            self.dbs[db].remove_entry(key);
+        }
     }
 
     /// Inserts a whole entry (RENAME, MOVE, COPY), replacing any existing key.
