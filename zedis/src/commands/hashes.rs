@@ -26,13 +26,7 @@ fn lookup<'s>(
     db: usize,
     key: &[u8],
 ) -> Result<Option<&'s HashValue>, CmdError> {
-    match store.get(db, key) {
-        None => Ok(None),
-        Some(e) => match &e.value {
-            Value::Hash(h) => Ok(Some(h)),
-            _ => Err(CmdError::wrong_type()),
-        },
-    }
+    super::read_typed(store, db, key, Value::as_hash)
 }
 
 /// Looks a hash up for writing.
@@ -41,13 +35,7 @@ fn lookup_mut<'s>(
     db: usize,
     key: &[u8],
 ) -> Result<Option<&'s mut HashValue>, CmdError> {
-    match store.get_mut(db, key) {
-        None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::Hash(h) => Ok(Some(h)),
-            _ => Err(CmdError::wrong_type()),
-        },
-    }
+    super::write_typed(store, db, key, Value::as_hash_mut)
 }
 
 /// The hash at `key`, created empty if absent. Callers only create when they are about to add a

@@ -16,13 +16,7 @@ fn list_mut<'a>(
     db: usize,
     key: &[u8],
 ) -> Result<Option<&'a mut ListValue>, CmdError> {
-    match store.get_mut(db, key) {
-        None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::List(l) => Ok(Some(l)),
-            _ => Err(CmdError::wrong_type()),
-        },
-    }
+    super::write_typed(store, db, key, Value::as_list_mut)
 }
 
 /// The list at `key` for a read (counts keyspace hits and misses, as Redis's lookupKeyRead).
@@ -31,13 +25,7 @@ fn list_ref<'a>(
     db: usize,
     key: &[u8],
 ) -> Result<Option<&'a ListValue>, CmdError> {
-    match store.get(db, key) {
-        None => Ok(None),
-        Some(e) => match &e.value {
-            Value::List(l) => Ok(Some(l)),
-            _ => Err(CmdError::wrong_type()),
-        },
-    }
+    super::read_typed(store, db, key, Value::as_list)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

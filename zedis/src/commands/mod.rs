@@ -353,6 +353,36 @@ fn feed_monitors(eng: &mut Engine, client: &Client, args: &[Bytes]) {
     }
 }
 
+/// Looks `key` up for a read (hit/miss counters, LRU) and narrows it with `pick`: Ok(None) when
+/// absent, WRONGTYPE when the key holds another type. The one place every family's lookup rule
+/// lives.
+pub(crate) fn read_typed<'s, T: ?Sized>(
+    store: &'s mut crate::store::Store,
+    db: usize,
+    key: &[u8],
+    pick: fn(&crate::store::Value) -> Option<&T>,
+) -> Result<Option<&'s T>, CmdError> {
+    match store.get(db, key) {
+        None => Ok(None),
+        Some(e) => pick(&e.value).map(Some).ok_or_else(CmdError::wrong_type),
+    }
+}
+
+/// `read_typed` for a write (lazy expiry and LRU, no hit counters).
+pub(crate) fn write_typed<'s, T: ?Sized>(
+    store: &'s mut crate::store::Store,
+    db: usize,
+    key: &[u8],
+    pick: fn(&mut crate::store::Value) -> Option<&mut T>,
+) -> Result<Option<&'s mut T>, CmdError> {
+    match store.get_mut(db, key) {
+        None => Ok(None),
+        Some(e) => pick(&mut e.value)
+            .map(Some)
+            .ok_or_else(CmdError::wrong_type),
+    }
+}
+
 /// Parses an integer argument with Redis's rules (`ERR value is not an integer or out of range`).
 pub fn arg_i64(a: &[u8]) -> Result<i64, CmdError> {
     crate::util::num::parse_i64(a).ok_or_else(CmdError::not_int)

@@ -22,13 +22,7 @@ fn lookup<'s>(
     db: usize,
     key: &[u8],
 ) -> Result<Option<&'s SetValue>, CmdError> {
-    match store.get(db, key) {
-        None => Ok(None),
-        Some(e) => match &e.value {
-            Value::Set(s) => Ok(Some(s)),
-            _ => Err(CmdError::wrong_type()),
-        },
-    }
+    super::read_typed(store, db, key, Value::as_set)
 }
 
 /// Looks a set up for writing.
@@ -37,13 +31,7 @@ fn lookup_mut<'s>(
     db: usize,
     key: &[u8],
 ) -> Result<Option<&'s mut SetValue>, CmdError> {
-    match store.get_mut(db, key) {
-        None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::Set(s) => Ok(Some(s)),
-            _ => Err(CmdError::wrong_type()),
-        },
-    }
+    super::write_typed(store, db, key, Value::as_set_mut)
 }
 
 /// The set at `key`, created empty if absent. Callers only create when about to add a member, so
