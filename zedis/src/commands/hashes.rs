@@ -122,24 +122,7 @@ pub fn hmget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let db = ctx.db();
-    let Some(h) = lookup_mut(&mut ctx.eng.store, db, &args[1])? else {
-        ctx.out.int(0);
-        return Ok(());
-    };
-    let mut n = 0;
-    for f in &args[2..] {
-        if h.remove(f) {
-            n += 1;
-            if h.is_empty() {
-                break;
-            }
-        }
-    }
-    ctx.eng.store.remove_if_empty(db, &args[1]);
-    ctx.eng.dirty += n as u64;
-    ctx.out.int(n);
-    Ok(())
+    super::remove_elements(ctx, args, Value::as_hash_mut, HashValue::remove)
 }
 
 pub fn hlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {

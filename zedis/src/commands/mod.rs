@@ -383,6 +383,29 @@ pub(crate) fn write_typed<'s, T: ?Sized>(
     }
 }
 
+/// HDEL / SREM: removes `args[2..]` from the collection at `args[1]`, deletes the key once it is
+/// empty, and replies with how many were removed (0 for a missing key, WRONGTYPE for another type).
+pub(crate) fn remove_elements<T: ?Sized>(
+    ctx: &mut Ctx<'_>,
+    args: &[Bytes],
+    pick: fn(&mut crate::store::Value) -> Option<&mut T>,
+    remove: fn(&mut T, &[u8]) -> bool,
+) -> CmdResult {
+    let db = ctx.db();
+    let mut n = 0i64;
+    if let Some(c) = write_typed(&mut ctx.eng.store, db, &args[1], pick)? {
+        for a in &args[2..] {
+            if remove(c, a) {
+                n += 1;
+            }
+        }
+    }
+    ctx.eng.store.remove_if_empty(db, &args[1]);
+    ctx.eng.dirty += n as u64;
+    ctx.out.int(n);
+    Ok(())
+}
+
 /// Parses an integer argument with Redis's rules (`ERR value is not an integer or out of range`).
 pub fn arg_i64(a: &[u8]) -> Result<i64, CmdError> {
     crate::util::num::parse_i64(a).ok_or_else(CmdError::not_int)

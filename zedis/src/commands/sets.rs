@@ -60,24 +60,7 @@ pub fn sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// SREM key member [member ...]
 pub fn srem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let db = ctx.db();
-    let Some(s) = lookup_mut(&mut ctx.eng.store, db, &args[1])? else {
-        ctx.out.int(0);
-        return Ok(());
-    };
-    let mut n = 0;
-    for m in &args[2..] {
-        if s.remove(m) {
-            n += 1;
-            if s.is_empty() {
-                break;
-            }
-        }
-    }
-    ctx.eng.store.remove_if_empty(db, &args[1]);
-    ctx.eng.dirty += n as u64;
-    ctx.out.int(n);
-    Ok(())
+    super::remove_elements(ctx, args, Value::as_set_mut, SetValue::remove)
 }
 
 pub fn scard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
