@@ -11,12 +11,14 @@ pub mod hashes;
 pub mod introspect;
 pub mod keys;
 pub mod lists;
+pub mod notify;
 pub mod reply;
 pub mod server;
 pub mod sets;
 pub mod spec;
 pub mod strings;
 pub mod table;
+pub mod transactions;
 
 use crate::server::state::{Client, CmdStat, Engine, ReplyMode, SlowEntry};
 use bytes::{Bytes, BytesMut};
@@ -210,6 +212,7 @@ fn run(
         };
         handler(&mut ctx, args)
     };
+    notify::after_command(eng, client, out);
     let ended = Instant::now();
     *clock = ended;
     let usec = ended.duration_since(started).as_micros() as u64;

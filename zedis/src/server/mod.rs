@@ -12,6 +12,7 @@ pub mod info;
 pub mod log;
 pub mod mailbox;
 pub mod net;
+pub mod pubsub;
 pub mod state;
 
 use crate::commands;
@@ -104,6 +105,10 @@ pub enum Msg {
 pub fn apply_config_change(eng: &mut Engine, changed: &[&'static str]) {
     if !changed.is_empty() {
         eng.net_settings_changed = true;
+    }
+    if changed.contains(&"notify-keyspace-events") {
+        eng.store.signals.event_mask =
+            commands::notify::store_event_mask(eng.config.notify_keyspace_events);
     }
     if changed.contains(&"loglevel") {
         log::set_level(log::Level::from_config(&eng.config));
@@ -303,7 +308,10 @@ impl Loop {
                 eng.clients.insert(c.id, c);
             }
             Msg::Disconnect(id) => {
-                eng.clients.remove(&id);
+                if let Some(mut c) = eng.clients.remove(&id) {
+                    pubsub::forget_client(&mut eng.pubsub, &mut c);
+                    commands::transactions::unwatch_all(&mut eng.store, &mut c);
+                }
                 eng.monitors.retain(|m| *m != id);
                 self.deferred.retain(|d| d.id != id);
                 self.shared.connected.fetch_sub(1, Ordering::Relaxed);
@@ -337,8 +345,11 @@ impl Loop {
 
     /// Work after a burst of messages: release paused batches, publish changed settings.
     fn after_messages(&mut self) {
-        // Expired keys are recorded for the AOF and keyspace notifications, which do not
-        // exist yet; drop the records so they cannot pile up.
+        // Events of keys that expired outside any command (active expiry in the cron).
+        commands::notify::flush_store_events(&mut self.eng, None);
+        commands::notify::mark_dirty_watchers(&mut self.eng, None);
+        // Expired keys are recorded for the AOF, which does not exist yet; drop the records so
+        // they cannot pile up.
         self.eng.store.expired.clear();
         if !self.deferred.is_empty() && !paused(&mut self.eng) {
             // Pause over: replay what waited, in arrival order.

@@ -21,6 +21,27 @@ pub enum ReplyMode {
     Skip,
 }
 
+/// MULTI / WATCH state of one client.
+#[derive(Default, Debug)]
+pub struct TxState {
+    /// Commands queued since MULTI (arguments copied, never the request buffer's `Bytes`).
+    pub queued: Option<Vec<Vec<Bytes>>>,
+    /// A command was refused while queueing: EXEC must answer EXECABORT.
+    pub dirty_exec: bool,
+    /// A WATCHed key was touched: EXEC must answer a null array.
+    pub dirty_cas: bool,
+    /// WATCHed keys, with whether each was already logically expired when watched.
+    pub watched: Vec<(usize, crate::store::SmallBytes)>,
+    /// Set while EXEC runs the queue (blocking commands then behave as non-blocking).
+    pub in_exec: bool,
+}
+
+impl TxState {
+    pub fn in_multi(&self) -> bool {
+        self.queued.is_some()
+    }
+}
+
 /// One client's session, as the store thread sees it.
 pub struct Client {
     pub id: u64,
@@ -42,6 +63,9 @@ pub struct Client {
     pub mailbox: Arc<Mailbox>,
     /// Set when the connection must close after this batch's replies are written.
     pub close_after_reply: bool,
+    /// Pub/Sub subscriptions (RESP2 clients with any are in subscribed mode).
+    pub subs: crate::server::pubsub::Subscriptions,
+    pub tx: TxState,
 }
 
 impl Client {
@@ -72,6 +96,8 @@ impl Client {
             last_cmd: "NULL",
             mailbox,
             close_after_reply: false,
+            subs: Default::default(),
+            tx: TxState::default(),
         }
     }
 }
@@ -154,6 +180,7 @@ pub struct Engine {
     pub slowlog: Slowlog,
     pub latency: HashMap<&'static str, LatencyEvent>,
     pub monitors: Vec<u64>,
+    pub pubsub: crate::server::pubsub::PubSub,
     pub pause: Option<Pause>,
     pub shutdown: Option<ShutdownRequest>,
     pub started: Instant,
@@ -178,18 +205,22 @@ pub struct Engine {
 impl Engine {
     pub fn new(config: Config, now_ms: u64) -> Engine {
         let databases = config.databases.max(1) as usize;
+        let mut store = Store::new(databases);
+        store.signals.event_mask =
+            crate::commands::notify::store_event_mask(config.notify_keyspace_events);
         let mut run_id = String::with_capacity(40);
         for _ in 0..40 {
             run_id.push(char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'));
         }
         Engine {
-            store: Store::new(databases),
+            store,
             config,
             clients: HashMap::new(),
             stats: Stats::default(),
             slowlog: Slowlog::default(),
             latency: HashMap::new(),
             monitors: Vec::new(),
+            pubsub: Default::default(),
             pause: None,
             shutdown: None,
             started: Instant::now(),

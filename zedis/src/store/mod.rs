@@ -9,6 +9,7 @@
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod signals;
 pub mod small;
 pub mod table;
 
@@ -18,6 +19,7 @@ use indexmap::IndexSet;
 pub use hash::HashValue;
 pub use list::ListValue;
 pub use set::SetValue;
+pub use signals::{Signals, StoreEvent, StoreEventKind};
 pub use small::SmallBytes;
 use table::{Keyed, Table};
 
@@ -340,6 +342,8 @@ pub struct Store {
     pub stats: StoreStats,
     /// Keys removed by expiry since the owner last drained this list.
     pub expired: Vec<Expired>,
+    /// WATCH, blocked-key and keyspace-event bookkeeping the engine drains after each command.
+    pub signals: Signals,
     rng: fastrand::Rng,
     /// Which database the active expire cycle continues from.
     expire_cursor_db: usize,
@@ -364,6 +368,7 @@ impl Store {
             now_ms: 0,
             stats: StoreStats::default(),
             expired: Vec::new(),
+            signals: Signals::new(databases.max(1)),
             rng: fastrand::Rng::new(),
             expire_cursor_db: 0,
         }
@@ -388,6 +393,9 @@ impl Store {
     fn expire_now(&mut self, db: usize, key: &[u8]) {
         if let Some(e) = self.dbs[db].remove_entry(key) {
             self.stats.expired_keys += 1;
+            self.signals.modified(db, key);
+            self.signals
+                .event(StoreEventKind::Expired, signals::EVENT_EXPIRED, db, key);
             self.expired.push(Expired { db, key: e.key });
         }
     }
@@ -422,6 +430,8 @@ impl Store {
             }
             None => {
                 self.stats.keyspace_misses += 1;
+                self.signals
+                    .event(StoreEventKind::Miss, signals::EVENT_KEY_MISS, db, key);
                 None
             }
         }
@@ -479,6 +489,7 @@ impl Store {
         if expire != 0 {
             self.dbs[db].volatile.insert(SmallBytes::new(key));
         }
+        self.signals.created(db, key);
     }
 
     /// Removes a key (after lazy expiry). Returns whether a live key was removed.
@@ -507,8 +518,10 @@ impl Store {
         if let Some(old) = self.dbs[db].table.insert(e) {
             self.dbs[db].set_expire_index(&key, old.expire_at != 0, has);
         } else if has {
-            self.dbs[db].volatile.insert(key);
+            self.dbs[db].volatile.insert(key.clone());
         }
+        // RENAME, MOVE and COPY delete-then-add in Redis, so a replaced key counts as new too.
+        self.signals.created(db, &key);
     }
 
     /// Sets or clears (0) the expiry of an existing live key. Returns false if the key is absent.
@@ -523,6 +536,14 @@ impl Store {
     }
 
     pub fn flush_db(&mut self, db: usize) -> usize {
+        // Every watched key that existed is touched, as Redis's touchAllWatchedKeysInDb.
+        if self.signals.any_watched(db) {
+            for k in self.signals.watched_keys(db) {
+                if self.dbs[db].table.get(&k).is_some() {
+                    self.signals.modified(db, &k);
+                }
+            }
+        }
         let n = self.dbs[db].len();
         self.dbs[db] = Db::new(self.hasher.clone());
         n
@@ -532,8 +553,33 @@ impl Store {
         (0..self.dbs.len()).map(|d| self.flush_db(d)).sum()
     }
 
+    /// Exchanges databases `a` and `b`. Watches and blocked clients stay with the database
+    /// number, so a watched key that existed on either side is touched, and a key blocked clients
+    /// wait on that now exists becomes ready (Redis 7.0's rules).
     pub fn swap_db(&mut self, a: usize, b: usize) {
+        for (x, y) in [(a, b), (b, a)] {
+            if self.signals.any_watched(x) {
+                for k in self.signals.watched_keys(x) {
+                    if self.dbs[x].table.get(&k).is_some() || self.dbs[y].table.get(&k).is_some() {
+                        self.signals.modified(x, &k);
+                    }
+                }
+            }
+        }
         self.dbs.swap(a, b);
+        for d in [a, b] {
+            for k in self.signals.blocking_keys(d) {
+                if self.dbs[d].table.get(&k).is_some() {
+                    self.signals.mark_ready(d, &k);
+                }
+            }
+        }
+    }
+
+    /// Marks `key` modified for WATCH (Redis's signalModifiedKey).
+    #[inline]
+    pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        self.signals.modified(db, key);
     }
 
     /// A random live key, expiring stale ones found on the way (RANDOMKEY).
