@@ -101,17 +101,32 @@ pub fn mark_dirty_watchers(eng: &mut Engine, me: Option<&mut Client>) {
     if eng.store.signals.dirty_watchers.is_empty() {
         return;
     }
-    let ids = std::mem::take(&mut eng.store.signals.dirty_watchers);
+    let touched = std::mem::take(&mut eng.store.signals.dirty_watchers);
     let mut me = me;
-    for id in ids {
-        match me.as_deref_mut() {
-            Some(c) if c.id == id => c.tx.dirty_cas = true,
-            _ => {
-                if let Some(c) = eng.clients.get_mut(&id) {
-                    c.tx.dirty_cas = true;
-                }
+    for (id, db, key) in touched {
+        let exists = eng.store.db(db).peek(&key).is_some();
+        let c = match me.as_deref_mut() {
+            Some(c) if c.id == id => c,
+            _ => match eng.clients.get_mut(&id) {
+                Some(c) => &mut **c,
+                None => continue,
+            },
+        };
+        let Some(w) =
+            c.tx.watched
+                .iter_mut()
+                .find(|w| w.db == db && w.key.as_slice() == key.as_slice())
+        else {
+            continue;
+        };
+        if w.expired {
+            // Watched while already expired: its removal changes nothing logically.
+            if !exists {
+                w.expired = false;
             }
+            continue;
         }
+        c.tx.dirty_cas = true;
     }
 }
 
@@ -135,7 +150,7 @@ fn keyspace_event(
     }
     if flags & NotifyFlags::KEYEVENT != 0 {
         let ch = format!("__keyevent@{db}__:{event}").into_bytes();
-        publish(eng, me.as_deref_mut(), &ch, key, false);
+        publish(eng, me, &ch, key, false);
     }
 }
 

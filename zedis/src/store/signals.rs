@@ -37,8 +37,8 @@ pub const EVENT_NEW: u32 = 1 << 14;
 pub struct Signals {
     /// Per database: WATCHed key → ids of the watching clients.
     watched: Vec<HashMap<SmallBytes, Vec<u64>>>,
-    /// Clients whose watched key was touched since the owner last drained this (may repeat).
-    pub dirty_watchers: Vec<u64>,
+    /// (client id, db, key) for each watch touched since the owner last drained this.
+    pub dirty_watchers: Vec<(u64, usize, SmallBytes)>,
     /// Per database: key → number of clients blocked on it.
     blocking: Vec<HashMap<SmallBytes, u32>>,
     /// Keys that blocked clients wait on and that were just created, in signal order, no repeats.
@@ -83,7 +83,9 @@ impl Signals {
             return;
         }
         if let Some(ids) = w.get(key) {
-            self.dirty_watchers.extend_from_slice(ids);
+            for id in ids {
+                self.dirty_watchers.push((*id, db, SmallBytes::new(key)));
+            }
         }
     }
 
@@ -166,7 +168,8 @@ mod tests {
         s.modified(1, b"k");
         assert!(s.dirty_watchers.is_empty());
         s.modified(0, b"k");
-        assert_eq!(s.dirty_watchers, vec![7, 9]);
+        let ids: Vec<u64> = s.dirty_watchers.iter().map(|w| w.0).collect();
+        assert_eq!(ids, vec![7, 9]);
         s.unwatch(0, b"k", 7);
         s.unwatch(0, b"k", 9);
         assert!(!s.any_watched(0));
