@@ -19,6 +19,7 @@ pub mod spec;
 pub mod strings;
 pub mod table;
 pub mod transactions;
+pub mod zsets;
 
 use crate::server::state::{Client, CmdStat, Engine, ReplyMode, SlowEntry};
 use bytes::{Bytes, BytesMut};
