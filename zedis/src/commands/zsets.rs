@@ -93,15 +93,6 @@ fn parse_lex_range(min: &[u8], max: &[u8]) -> Result<LexRange, CmdError> {
     }
 }
 
-/// A non-negative integer argument (`getPositiveLongFromObjectOrReply`).
-fn positive(a: &[u8], msg: &'static str) -> Result<i64, CmdError> {
-    let v = arg_i64(a)?;
-    if v < 0 {
-        return Err(CmdError::err(msg));
-    }
-    Ok(v)
-}
-
 /// An integer in `[min, max]`, with `msg` for both a non-integer and an out-of-range value
 /// (`getRangeLongFromObjectOrReply` with a message).
 fn ranged(a: &[u8], min: i64, max: i64, msg: &'static str) -> Result<i64, CmdError> {
@@ -158,7 +149,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], mut f: AddFlags) -> CmdResult
         idx += 1;
     }
     let elements = args.len() - idx;
-    if elements == 0 || elements % 2 != 0 {
+    if elements == 0 || !elements.is_multiple_of(2) {
         return Err(CmdError::syntax());
     }
     let elements = elements / 2;
@@ -167,7 +158,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], mut f: AddFlags) -> CmdResult
             "XX and NX options at the same time are not compatible",
         ));
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return Err(CmdError::err(
             "GT, LT, and/or NX options at the same time are not compatible",
         ));
@@ -773,7 +764,7 @@ fn zpop_minmax(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
         return Err(CmdError::syntax());
     }
     let count = match args.get(2) {
-        Some(a) => positive(a, "value is out of range, must be positive")?,
+        Some(a) => ranged(a, 0, i64::MAX, "value is out of range, must be positive")?,
         None => -1,
     };
     let shape = PopShape {
@@ -874,16 +865,13 @@ pub fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         return Ok(());
     }
-    let l = ranged(
-        &args[2],
-        -i64::MAX,
-        i64::MAX,
-        "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-    )
-    .or_else(|e| match num::parse_i64(&args[2]) {
-        None => Err(CmdError::not_int()),
-        Some(_) => Err(e),
-    })?;
+    let l = arg_i64(&args[2])?;
+    if l == i64::MIN {
+        return Err(CmdError::err(
+            "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+        ));
+    }
+
     if args.len() > 4 || (args.len() == 4 && !is(&args[3], "withscores")) {
         return Err(CmdError::syntax());
     }
@@ -916,8 +904,9 @@ pub fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let count = count as usize;
     if count >= size {
+        // Redis walks sorted sets from the top here (its set-operation iterator).
         emit_len(out, size, withscores);
-        for (m, s) in z.iter_from(0, false) {
+        for (m, s) in z.iter_from(size - 1, true) {
             emit(out, m, s, withscores);
         }
         return Ok(());
@@ -1010,8 +999,9 @@ impl Src<'_> {
                     f(&m, 1.0);
                 }
             }
+            // Highest first, like Redis's set-operation iterator.
             Src::Z(z) => {
-                for (m, s) in z.iter_from(0, false) {
+                for (m, s) in z.iter_from(z.len().saturating_sub(1), true) {
                     f(m, s);
                 }
             }

@@ -63,6 +63,17 @@ fn less(sa: f64, ma: &[u8], sb: f64, mb: &[u8]) -> bool {
     sa < sb || (sa == sb && ma < mb)
 }
 
+/// A listpack stores an integral score as an integer, which loses the sign of zero: `-0`
+/// comes back as `0` (Redis's `zzlInsertAt` through `double2ll`).
+#[inline]
+fn listpack_score(s: f64) -> f64 {
+    if s == 0.0 {
+        0.0
+    } else {
+        s
+    }
+}
+
 /// A score interval (`ZRANGEBYSCORE` min/max, `(` for exclusive ends).
 #[derive(Clone, Copy, Debug)]
 pub struct ScoreRange {
@@ -639,7 +650,7 @@ impl ZSetValue {
                 let v: Vec<(SmallBytes, f64)> = b
                     .list
                     .iter_from(0, false)
-                    .map(|(m, s)| (SmallBytes::new(m), s))
+                    .map(|(m, s)| (SmallBytes::new(m), listpack_score(s)))
                     .collect();
                 *self = ZSetValue::Listpack(v);
             }
@@ -651,7 +662,7 @@ impl ZSetValue {
         match self {
             ZSetValue::Listpack(v) => {
                 let pos = v.partition_point(|(x, s)| less(*s, x, score, m));
-                v.insert(pos, (SmallBytes::new(m), score));
+                v.insert(pos, (SmallBytes::new(m), listpack_score(score)));
             }
             ZSetValue::Skiplist(b) => {
                 b.list.insert(score, m);
@@ -706,7 +717,7 @@ impl ZSetValue {
                 if let Some(i) = v.iter().position(|(x, _)| x.as_slice() == m) {
                     let (mem, _) = v.remove(i);
                     let pos = v.partition_point(|(x, s)| less(*s, x, new, m));
-                    v.insert(pos, (mem, new));
+                    v.insert(pos, (mem, listpack_score(new)));
                 }
             }
             ZSetValue::Skiplist(b) => {
