@@ -7,6 +7,7 @@
 pub mod bits;
 pub mod connection;
 pub mod error;
+pub mod geo;
 pub mod hashes;
 pub mod introspect;
 pub mod keys;

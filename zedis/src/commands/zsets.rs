@@ -19,7 +19,7 @@ use indexmap::IndexMap;
 
 /// `zset-max-listpack-*` from the current config (read per command, so CONFIG SET applies at
 /// once).
-fn limits(ctx: &Ctx<'_>) -> Limits {
+pub(crate) fn limits(ctx: &Ctx<'_>) -> Limits {
     Limits {
         max_entries: usize::try_from(ctx.eng.config.zset_max_listpack_entries)
             .unwrap_or(usize::MAX),
@@ -126,7 +126,7 @@ fn emit_len(out: &mut Reply<'_>, n: usize, withscores: bool) {
 // ZADD / ZINCRBY
 // ---------------------------------------------------------------------------------------------
 
-fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], mut f: AddFlags) -> CmdResult {
+pub(crate) fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], mut f: AddFlags) -> CmdResult {
     let mut ch = false;
     let mut idx = 2;
     while idx < args.len() {
