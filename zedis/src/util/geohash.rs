@@ -157,11 +157,12 @@ pub fn decode(long_range: Range, lat_range: Range, hash: HashBits) -> Option<Are
         hash,
         latitude: Range {
             min: lat_range.min + (ilato as f64 * 1.0 / div) * lat_scale,
-            max: lat_range.min + ((ilato as u64 + 1) as f64 * 1.0 / div) * lat_scale,
+            // `ilato + 1` is uint32_t arithmetic in C, wrapping for a corrupt all-ones hash.
+            max: lat_range.min + (ilato.wrapping_add(1) as f64 * 1.0 / div) * lat_scale,
         },
         longitude: Range {
             min: long_range.min + (ilono as f64 * 1.0 / div) * long_scale,
-            max: long_range.min + ((ilono as u64 + 1) as f64 * 1.0 / div) * long_scale,
+            max: long_range.min + (ilono.wrapping_add(1) as f64 * 1.0 / div) * long_scale,
         },
     })
 }
@@ -173,12 +174,29 @@ fn area_center(a: &Area) -> (f64, f64) {
     (lon, lat)
 }
 
+/// C's `(uint64_t)` conversion of a double as x86-64 compilers emit it (`cvttsd2si`, with the
+/// 2^63 offset trick). Out-of-range values are undefined in C; this reproduces what Redis does
+/// on its reference platform for a score that was never a geohash (`-1` → all ones, `1e300` → 0).
+fn c_double_to_u64(x: f64) -> u64 {
+    const TWO63: f64 = 9223372036854775808.0;
+    let cvtt = |v: f64| -> i64 {
+        if v.is_nan() || v >= TWO63 || v < -TWO63 {
+            i64::MIN
+        } else {
+            v as i64
+        }
+    };
+    if x < TWO63 {
+        cvtt(x) as u64
+    } else {
+        (cvtt(x - TWO63) as u64) ^ (1 << 63)
+    }
+}
+
 /// A sorted-set score back to (longitude, latitude): Redis's `decodeGeohash`.
 pub fn decode_score(score: f64) -> Option<(f64, f64)> {
-    // C's (uint64_t) conversion of a double; scores outside u64 are undefined there, and
-    // saturate here.
     let hash = HashBits {
-        bits: score as u64,
+        bits: c_double_to_u64(score),
         step: STEP_MAX,
     };
     let (lo, la) = coord_range();
