@@ -180,10 +180,10 @@ fn area_center(a: &Area) -> (f64, f64) {
 fn c_double_to_u64(x: f64) -> u64 {
     const TWO63: f64 = 9223372036854775808.0;
     let cvtt = |v: f64| -> i64 {
-        if v.is_nan() || v >= TWO63 || v < -TWO63 {
-            i64::MIN
-        } else {
+        if (-TWO63..TWO63).contains(&v) {
             v as i64
+        } else {
+            i64::MIN
         }
     };
     if x < TWO63 {
