@@ -1076,4 +1076,93 @@ mod tests {
         assert_eq!(d2string(1.5), "1.5");
         assert_eq!(d2string(f64::INFINITY), "inf");
     }
+
+    mod model {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Add(u8, i8),
+            Incr(u8, i8),
+            Remove(u8),
+            RemoveRanks(u8, u8),
+            RemoveScores(i8, i8),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                (any::<u8>(), any::<i8>()).prop_map(|(m, s)| Op::Add(m % 40, s % 8)),
+                (any::<u8>(), any::<i8>()).prop_map(|(m, s)| Op::Incr(m % 40, s % 4)),
+                any::<u8>().prop_map(|m| Op::Remove(m % 40)),
+                (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::RemoveRanks(a % 50, b % 50)),
+                (any::<i8>(), any::<i8>()).prop_map(|(a, b)| Op::RemoveScores(a % 10, b % 10)),
+            ]
+        }
+
+        fn sorted(m: &[(Vec<u8>, f64)]) -> Vec<(Vec<u8>, f64)> {
+            let mut v = m.to_vec();
+            v.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+            v
+        }
+
+        proptest! {
+            /// Both encodings (a small listpack limit makes sets convert mid-run) agree with a
+            /// sorted vector on contents, order, ranks and range counts.
+            #[test]
+            fn zset_matches_naive_model(ops in proptest::collection::vec(op(), 0..120)) {
+                let lim = Limits { max_entries: 16, max_value: 64 };
+                let mut z = ZSetValue::default();
+                let mut model: Vec<(Vec<u8>, f64)> = Vec::new();
+                for o in ops {
+                    match o {
+                        Op::Add(m, s) | Op::Incr(m, s) => {
+                            let incr = matches!(o, Op::Incr(..));
+                            let m = format!("m{m}").into_bytes();
+                            let f = AddFlags { incr, ..AddFlags::default() };
+                            z.add(s as f64, &m, f, lim);
+                            match model.iter_mut().find(|e| e.0 == m) {
+                                Some(e) => e.1 = if incr { e.1 + s as f64 } else { s as f64 },
+                                None => model.push((m, s as f64)),
+                            }
+                        }
+                        Op::Remove(m) => {
+                            let m = format!("m{m}").into_bytes();
+                            let had = model.iter().position(|e| e.0 == m);
+                            prop_assert_eq!(z.remove(&m), had.is_some());
+                            if let Some(i) = had { model.remove(i); }
+                        }
+                        Op::RemoveRanks(a, b) => {
+                            let (a, b) = (a as usize, b as usize);
+                            let want = sorted(&model);
+                            let n = z.remove_rank_range(a, b);
+                            let kept: Vec<_> = want.iter().enumerate()
+                                .filter(|(i, _)| !(a <= *i && *i <= b))
+                                .map(|(_, e)| e.clone()).collect();
+                            prop_assert_eq!(n, want.len() - kept.len());
+                            model = kept;
+                        }
+                        Op::RemoveScores(a, b) => {
+                            let r = ScoreRange { min: a as f64, max: b as f64, minex: false, maxex: true };
+                            let n = z.remove_in(&r);
+                            let before = model.len();
+                            model.retain(|e| !(e.1 >= a as f64 && e.1 < b as f64));
+                            prop_assert_eq!(n, before - model.len());
+                        }
+                    }
+                    let want = sorted(&model);
+                    let got: Vec<(Vec<u8>, f64)> =
+                        z.iter_from(0, false).map(|(m, s)| (m.to_vec(), s)).collect();
+                    prop_assert_eq!(&got, &want);
+                    for (i, (m, s)) in want.iter().enumerate() {
+                        prop_assert_eq!(z.rank(m), Some(i));
+                        prop_assert_eq!(z.score(m), Some(*s));
+                    }
+                    let r = ScoreRange { min: -2.0, max: 3.0, minex: true, maxex: false };
+                    let cnt = want.iter().filter(|e| e.1 > -2.0 && e.1 <= 3.0).count();
+                    prop_assert_eq!(z.count_in(&r), cnt);
+                }
+            }
+        }
+    }
 }
