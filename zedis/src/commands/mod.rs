@@ -8,6 +8,7 @@ pub mod bits;
 pub mod blocking;
 pub mod connection;
 pub mod error;
+pub mod geo;
 pub mod hashes;
 pub mod introspect;
 pub mod keys;
@@ -21,6 +22,7 @@ pub mod spec;
 pub mod strings;
 pub mod table;
 pub mod transactions;
+pub mod zsets;
 
 use crate::server::state::{Client, CmdStat, Engine, ReplyMode, SlowEntry};
 use bytes::{Bytes, BytesMut};
