@@ -126,7 +126,14 @@ pub fn hmget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    super::remove_elements(ctx, args, Value::as_hash_mut, HashValue::remove, notify::HASH, "hdel")
+    super::remove_elements(
+        ctx,
+        args,
+        Value::as_hash_mut,
+        HashValue::remove,
+        notify::HASH,
+        "hdel",
+    )
 }
 
 pub fn hlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {

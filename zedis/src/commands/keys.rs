@@ -410,15 +410,17 @@ fn expire_generic(
         ctx.out.int(0);
         return Ok(());
     }
+    ctx.eng.dirty += 1;
+    // Redis notifies a deletion before replying, but a new TTL after.
     if when <= ctx.now_ms() as i64 {
         ctx.eng.store.remove(db, key);
         ctx.modified(key, notify::GENERIC, "del");
+        ctx.out.int(1);
     } else {
         ctx.eng.store.set_expire(db, key, when as u64);
+        ctx.out.int(1);
         ctx.modified(key, notify::GENERIC, "expire");
     }
-    ctx.eng.dirty += 1;
-    ctx.out.int(1);
     Ok(())
 }
 

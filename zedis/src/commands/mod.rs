@@ -203,6 +203,7 @@ fn run(
         return;
     };
     client.last_cmd = full;
+    eng.store.signals.event_mark = out.len();
     let started = *clock;
     let result = {
         let mut ctx = Ctx {

@@ -63,7 +63,14 @@ pub fn sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// SREM key member [member ...]
 pub fn srem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    super::remove_elements(ctx, args, Value::as_set_mut, SetValue::remove, notify::SET, "srem")
+    super::remove_elements(
+        ctx,
+        args,
+        Value::as_set_mut,
+        SetValue::remove,
+        notify::SET,
+        "srem",
+    )
 }
 
 pub fn scard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {

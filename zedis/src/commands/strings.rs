@@ -153,6 +153,11 @@ fn set_generic(
         }
         return Ok(());
     }
+    // With GET, Redis writes the old value before it sets (and notifies).
+    if get {
+        ctx.flush_events();
+        reply_opt(ctx, old);
+    }
     // An absolute time already in the past stores a key that is already expired, as Redis 7.0
     // does: the next access reaps it (with its `expired` event).
     ctx.eng
@@ -163,9 +168,7 @@ fn set_generic(
     if expire_at.is_some() {
         ctx.notify(notify::GENERIC, "expire", key);
     }
-    if get {
-        reply_opt(ctx, old);
-    } else {
+    if !get {
         ctx.out.ok();
     }
     Ok(())
@@ -208,6 +211,8 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(());
     };
     let db = ctx.db();
+    // Redis replies before it changes the TTL (and notifies).
+    ctx.out.bulk(&v);
     if let Some(at) = expire_at {
         if at <= ctx.now_ms() {
             ctx.eng.store.remove(db, key);
@@ -228,19 +233,20 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.modified(key, notify::GENERIC, "persist");
         ctx.eng.dirty += 1;
     }
-    ctx.out.bulk(&v);
     Ok(())
 }
 
 pub fn getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let v = read_str(ctx, &args[1])?;
-    if v.is_some() {
+    let found = v.is_some();
+    // Redis replies with the value, then deletes and notifies.
+    reply_opt(ctx, v);
+    if found {
         let db = ctx.db();
         ctx.eng.store.remove(db, &args[1]);
         ctx.modified(&args[1], notify::GENERIC, "del");
         ctx.eng.dirty += 1;
     }
-    reply_opt(ctx, v);
     Ok(())
 }
 
