@@ -219,6 +219,7 @@ fn run(
         return;
     };
     client.last_cmd = full;
+    eng.store.signals.event_mark = out.len();
     let started = *clock;
     let result = {
         let mut ctx = Ctx {
@@ -445,12 +446,15 @@ pub(crate) fn write_typed<'s, T: ?Sized>(
 }
 
 /// HDEL / SREM: removes `args[2..]` from the collection at `args[1]`, deletes the key once it is
-/// empty, and replies with how many were removed (0 for a missing key, WRONGTYPE for another type).
+/// empty, emits `event` (and `del`) when something went, and replies with how many were removed
+/// (0 for a missing key, WRONGTYPE for another type).
 pub(crate) fn remove_elements<T: ?Sized>(
     ctx: &mut Ctx<'_>,
     args: &[Bytes],
     pick: fn(&mut crate::store::Value) -> Option<&mut T>,
     remove: fn(&mut T, &[u8]) -> bool,
+    class: u32,
+    event: &str,
 ) -> CmdResult {
     let db = ctx.db();
     let mut n = 0i64;
@@ -461,7 +465,13 @@ pub(crate) fn remove_elements<T: ?Sized>(
             }
         }
     }
-    ctx.eng.store.remove_if_empty(db, &args[1]);
+    let emptied = ctx.eng.store.remove_if_empty(db, &args[1]);
+    if n > 0 {
+        ctx.modified(&args[1], class, event);
+        if emptied {
+            ctx.notify(notify::GENERIC, "del", &args[1]);
+        }
+    }
     ctx.eng.dirty += n as u64;
     ctx.out.int(n);
     Ok(())

@@ -60,22 +60,51 @@ impl Ctx<'_> {
         };
         flush_store_events(self.eng, Some(&mut me));
         keyspace_event(self.eng, Some(&mut me), db, class, event, key);
+        self.eng.store.signals.event_mark = self.out.buf.len();
+    }
+
+    /// Publishes the store's queued events now, ahead of whatever the handler writes next
+    /// (for handlers that reply before they create a key, like SET ... GET).
+    pub fn flush_events(&mut self) {
+        let mut me = Me {
+            client: &mut *self.client,
+            out: &mut *self.out.buf,
+        };
+        flush_store_events(self.eng, Some(&mut me));
+        self.eng.store.signals.event_mark = self.out.buf.len();
     }
 }
 
-/// Publishes the events the store queued (expired, new, keymiss), oldest first.
-pub fn flush_store_events(eng: &mut Engine, mut me: Option<&mut Me<'_>>) {
+/// Publishes the events the store queued (expired, new, keymiss), oldest first. The executing
+/// client's own copies go at `event_mark` in its reply buffer (see `Signals::event_mark`).
+pub fn flush_store_events(eng: &mut Engine, me: Option<&mut Me<'_>>) {
     if eng.store.signals.events.is_empty() {
         return;
     }
     let events = std::mem::take(&mut eng.store.signals.events);
-    for e in &events {
-        let (class, name) = match e.kind {
-            StoreEventKind::Expired => (NotifyFlags::EXPIRED, "expired"),
-            StoreEventKind::New => (NotifyFlags::NEW, "new"),
-            StoreEventKind::Miss => (NotifyFlags::KEY_MISS, "keymiss"),
-        };
-        keyspace_event(eng, me.as_deref_mut(), e.db, class, name, &e.key);
+    let mut own = BytesMut::new();
+    let mut me = me;
+    {
+        let mut tmp = me.as_deref_mut().map(|m| Me {
+            client: &mut *m.client,
+            out: &mut own,
+        });
+        for e in &events {
+            let (class, name) = match e.kind {
+                StoreEventKind::Expired => (NotifyFlags::EXPIRED, "expired"),
+                StoreEventKind::New => (NotifyFlags::NEW, "new"),
+                StoreEventKind::Miss => (NotifyFlags::KEY_MISS, "keymiss"),
+            };
+            keyspace_event(eng, tmp.as_mut(), e.db, class, name, &e.key);
+        }
+    }
+    if let Some(m) = me {
+        if !own.is_empty() {
+            let at = eng.store.signals.event_mark.min(m.out.len());
+            let tail = m.out.split_off(at);
+            m.out.extend_from_slice(&own);
+            m.out.extend_from_slice(&tail);
+        }
     }
     // Hand the (now empty) allocation back for reuse.
     let mut events = events;

@@ -122,7 +122,10 @@ fn cpu_times() -> (f64, f64) {
 /// Instantaneous per-second rate from (ms, total) samples.
 fn rate(samples: &std::collections::VecDeque<(u64, u64)>) -> f64 {
     match (samples.front(), samples.back()) {
-        (Some(a), Some(b)) if b.0 > a.0 => (b.1 - a.1) as f64 * 1000.0 / (b.0 - a.0) as f64,
+        // CONFIG RESETSTAT zeroes the totals under older samples: no negative rate (nor panic).
+        (Some(a), Some(b)) if b.0 > a.0 => {
+            b.1.saturating_sub(a.1) as f64 * 1000.0 / (b.0 - a.0) as f64
+        }
         _ => 0.0,
     }
 }

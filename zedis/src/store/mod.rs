@@ -525,14 +525,17 @@ impl Store {
     }
 
     /// Deletes `key` if it holds an empty collection (after a pop, remove or move emptied it).
-    pub fn remove_if_empty(&mut self, db: usize, key: &[u8]) {
+    /// Returns whether it did (the caller then emits Redis's `del` event).
+    pub fn remove_if_empty(&mut self, db: usize, key: &[u8]) -> bool {
         if self.dbs[db]
             .table
             .get(key)
             .is_some_and(|e| e.value.is_empty_collection())
         {
             self.dbs[db].remove_entry(key);
+            return true;
         }
+        false
     }
 
     /// Inserts a whole entry (RENAME, MOVE, COPY), replacing any existing key.

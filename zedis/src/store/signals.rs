@@ -46,6 +46,10 @@ pub struct Signals {
     /// Which of `EVENT_*` to record in `events`.
     pub event_mask: u32,
     pub events: Vec<StoreEvent>,
+    /// Where in the executing command's reply buffer the queued `events` belong: its length
+    /// when the queue was last drained. Lookups (which produce the events) come before the reply
+    /// a handler writes after them, so the events are spliced in there, as Redis emits them.
+    pub event_mark: usize,
 }
 
 impl Signals {
