@@ -857,8 +857,10 @@ mod tests {
             } else {
                 assert!(f > 0 && s > 0, "{full}: bad first/step");
                 assert!(l < 0 || l >= f, "{full}: last before first");
+                // SUNSUBSCRIBE's channels are optional yet declared as keys (Redis 7.0's own
+                // table says so: arity -1, first key 1).
                 assert!(
-                    f < min_argc,
+                    f < min_argc || full == "sunsubscribe",
                     "{full}: first key beyond the minimum argument count"
                 );
                 if spec.arity > 0 && l > 0 {
