@@ -1,10 +1,10 @@
-//! The blocking commands: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP (and the sorted-set ones
-//! once sorted sets exist). Each first tries to serve itself like its non-blocking form; if every
+//! The blocking commands: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP. Each first tries to serve itself like its non-blocking form; if every
 //! key is empty it parks the client (`server::blocking::block`), unless it runs inside EXEC, where
 //! it answers at once as if it had timed out. [`serve`] is what a parked client runs when a key it
 //! waits on becomes ready.
 
 use super::notify::{GENERIC, LIST};
+use super::zsets::{parse_mpop as parse_zmpop, zpop_generic, PopShape};
 use super::{is, CmdError, CmdResult, Ctx};
 use crate::store::{ListValue, SmallBytes, Value};
 use bytes::Bytes;
@@ -51,6 +51,10 @@ pub enum BlockOp {
     MPop(End, usize),
     /// BLMOVE / BRPOPLPUSH: move one element to `dst`, reply with it.
     Move { from: End, to: End, dst: SmallBytes },
+    /// BZPOPMIN / BZPOPMAX: reply `[key, member, score]`.
+    ZPop { max: bool },
+    /// BZMPOP: reply `[key, [[member, score] ...]]` with up to `count` pairs.
+    ZMPop { max: bool, count: i64 },
 }
 
 /// Parses a blocking timeout in seconds into an absolute deadline (0 = wait forever), with
@@ -295,6 +299,66 @@ pub fn blmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// Whether `key` holds a non-empty sorted set; WRONGTYPE for another type.
+fn nonempty_zset(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
+    let db = ctx.db();
+    Ok(
+        super::write_typed(&mut ctx.eng.store, db, key, Value::as_zset_mut)?
+            .is_some_and(|z| !z.is_empty()),
+    )
+}
+
+/// The reply shape of BZPOPMIN/BZPOPMAX (`nested == false`) or BZMPOP.
+fn zshape(nested: bool) -> PopShape {
+    PopShape {
+        emit_key: true,
+        nested,
+        nil_when_empty: nested,
+    }
+}
+
+fn blocking_zpop(
+    ctx: &mut Ctx<'_>,
+    keys: &[Bytes],
+    max: bool,
+    count: i64,
+    deadline: u64,
+) -> CmdResult {
+    let nested = count != -1;
+    for key in keys {
+        if nonempty_zset(ctx, key)? {
+            zpop_generic(ctx, std::slice::from_ref(key), max, count, zshape(nested))?;
+            return Ok(());
+        }
+    }
+    let op = if nested {
+        BlockOp::ZMPop { max, count }
+    } else {
+        BlockOp::ZPop { max }
+    };
+    block_or_give_up(ctx, keys, op, deadline, false);
+    Ok(())
+}
+
+/// BZPOPMIN key [key ...] timeout
+pub fn bzpopmin(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let deadline = parse_timeout(&args[args.len() - 1], ctx.now_ms())?;
+    blocking_zpop(ctx, &args[1..args.len() - 1], false, -1, deadline)
+}
+
+/// BZPOPMAX key [key ...] timeout
+pub fn bzpopmax(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let deadline = parse_timeout(&args[args.len() - 1], ctx.now_ms())?;
+    blocking_zpop(ctx, &args[1..args.len() - 1], true, -1, deadline)
+}
+
+/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+pub fn bzmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let deadline = parse_timeout(&args[1], ctx.now_ms())?;
+    let p = parse_zmpop(args, 2)?;
+    blocking_zpop(ctx, &args[p.keys], p.max, p.count, deadline)
+}
+
 /// Runs a parked client's operation on the ready `key`; true when it was answered (served, or
 /// failed with an error such as BLMOVE's WRONGTYPE destination).
 pub fn serve(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockOp) -> bool {
@@ -309,7 +373,17 @@ pub fn serve(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockOp) -> bool {
                 true
             }
         },
+        BlockOp::ZPop { max } => zserve(ctx, key, *max, -1),
+        BlockOp::ZMPop { max, count } => zserve(ctx, key, *max, *count),
     }
+}
+
+fn zserve(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: i64) -> bool {
+    if !matches!(nonempty_zset(ctx, key), Ok(true)) {
+        return false;
+    }
+    let key = Bytes::copy_from_slice(key);
+    zpop_generic(ctx, &[key], max, count, zshape(count != -1)).unwrap_or(false)
 }
 
 #[cfg(test)]
