@@ -8,6 +8,7 @@ pub mod bits;
 pub mod connection;
 pub mod error;
 pub mod hashes;
+pub mod hll;
 pub mod introspect;
 pub mod keys;
 pub mod lists;

@@ -7,6 +7,7 @@
 
 pub mod bits;
 pub mod glob;
+pub mod hll;
 pub mod lcs;
 pub mod num;
 pub mod splitargs;
