@@ -16,6 +16,7 @@ pub mod notify;
 pub mod reply;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod spec;
 pub mod strings;
 pub mod table;
