@@ -637,6 +637,22 @@ mod tests {
     }
 
     #[test]
+    fn matches_redis_bytes() {
+        // GET after `PFADD u a b c`, then after `PFCOUNT u`, on Redis 7.0.15.
+        let mut s = new_sparse();
+        for e in [&b"a"[..], b"b", b"c"] {
+            assert_eq!(add(&mut s, e, 3000), Ok(true));
+        }
+        invalidate(&mut s);
+        let want: &[u8] = b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80`\xf3\x80P\xb1\x84K\xfb\x80BZ";
+        assert_eq!(&s[..], want);
+        let c = count(&s).unwrap();
+        assert_eq!(c, 3);
+        set_cache(&mut s, c);
+        assert_eq!(&s[8..16], b"\x03\0\0\0\0\0\0\0");
+    }
+
+    #[test]
     fn murmur_reference_values() {
         // Values computed with Redis's MurmurHash64A.
         assert_eq!(murmur64a(b"", 0), 0);
@@ -693,6 +709,28 @@ mod tests {
         let mut max = vec![0u8; REGISTERS];
         merge_into(&mut max, &s).unwrap();
         assert_eq!(max, model);
+    }
+
+    proptest::proptest! {
+        /// Any sequence of register updates, under any sparse size limit, leaves the same
+        /// registers (and estimate) as a plain register array.
+        #[test]
+        fn sparse_edits_match_a_register_model(
+            ops in proptest::collection::vec((0usize..REGISTERS, 1u8..=63), 0..300),
+            limit in 0u64..4000,
+        ) {
+            let mut s = new_sparse();
+            let mut model = vec![0u8; REGISTERS];
+            for (i, c) in ops {
+                let changed = set_register(&mut s, i, c, limit).unwrap();
+                proptest::prop_assert_eq!(changed, c > model[i]);
+                model[i] = model[i].max(c);
+            }
+            let mut regs = vec![0u8; REGISTERS];
+            merge_into(&mut regs, &s).unwrap();
+            proptest::prop_assert_eq!(&regs, &model);
+            proptest::prop_assert_eq!(count(&s).unwrap(), count_raw(&model));
+        }
     }
 
     #[test]
