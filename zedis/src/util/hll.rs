@@ -490,8 +490,26 @@ fn estimate(histo: &[i64; 64]) -> u64 {
         z *= 0.5;
     }
     z += m * sigma(histo[0] as f64 / m);
-    let e = (ALPHA_INF * m * m / z).round();
-    e as u64
+    c_card(ALPHA_INF * m * m / z)
+}
+
+/// Redis's `(uint64_t) (double) llroundl(x)` as it behaves on x86-64: llroundl gives LLONG_MIN
+/// for infinities, NaN and out-of-range values (an all-63 dense HLL reaches this), and the
+/// double-to-unsigned conversion of that negative value keeps its bits.
+fn c_card(x: f64) -> u64 {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    let r = x.round();
+    let ll: i64 = if r.is_finite() && r >= -TWO_63 && r < TWO_63 {
+        r as i64
+    } else {
+        i64::MIN
+    };
+    let e = ll as f64;
+    if e < TWO_63 {
+        e as i64 as u64
+    } else {
+        ((e - TWO_63) as i64 as u64) ^ (1 << 63)
+    }
 }
 
 /// The estimated cardinality of a sparse or dense HLL. Err for a sparse body that does not cover
