@@ -7,7 +7,8 @@
 //! lexical sort of a set when storing without sorting, scores parsed with C `strtod` rules
 //! ("One or more scores can't be converted into double"), and ALPHA comparing with `strcoll`
 //! (byte order up to the first NUL, as in the C / C.UTF-8 locales) except under STORE, where it
-//! is binary-safe.
+//! is binary-safe. Equal weights end up where Redis puts them: a stable sort (glibc's qsort is a
+//! merge sort) or, for a BY window, a step-for-step partial quicksort like Redis's pqsort.
 
 use super::notify;
 use super::{is, CmdError, CmdResult, Ctx};
@@ -155,16 +156,23 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &[Bytes], readonly: bool) -> CmdResult 
         if !conversion_error {
             let by_pattern = sortby.is_some();
             let binary = storekey.is_some();
-            // A stable sort, as glibc's qsort (a merge sort) is for the equal weights that
-            // ALPHA BY can produce.
-            vector.sort_by(|a, b| {
+            let cmp = |a: &Item, b: &Item| {
                 let c = compare(a, b, alpha, by_pattern, binary);
                 if desc {
                     c.reverse()
                 } else {
                     c
                 }
-            });
+            };
+            // Equal weights (possible with ALPHA BY) keep the order each of Redis's sorts leaves
+            // them in: the partial quicksort for a BY window, else glibc's qsort, a stable merge
+            // sort.
+            if by_pattern && (start != 0 || end != vl - 1) {
+                let n = vector.len();
+                pqsort(&mut vector, 0, n, start, end, &cmp);
+            } else {
+                vector.sort_by(cmp);
+            }
         }
     }
 
@@ -225,6 +233,122 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &[Bytes], readonly: bool) -> CmdResult 
     }
     ctx.out.int(outputlen as i64);
     Ok(())
+}
+
+/// The partial quicksort Redis uses for SORT ... BY ... LIMIT (Bentley & McIlroy's
+/// "Engineering a Sort Function", skipping sub-arrays outside the `lo..=hi` window), step for
+/// step, so that elements comparing equal end up where Redis puts them.
+fn pqsort<T>(
+    v: &mut [T],
+    mut base: usize,
+    mut n: usize,
+    lo: i64,
+    hi: i64,
+    cmp: &impl Fn(&T, &T) -> Ordering,
+) {
+    // Whether the window has a position inside `s..s+k`, by Redis's pointer comparisons.
+    let touches = |s: usize, k: usize| {
+        let (s, e) = (s as i64, (s + k) as i64);
+        !((lo < s && hi < s) || (lo >= e && hi >= e))
+    };
+    let med3 = |v: &[T], a: usize, b: usize, c: usize| -> usize {
+        if cmp(&v[a], &v[b]) == Ordering::Less {
+            if cmp(&v[b], &v[c]) == Ordering::Less {
+                b
+            } else if cmp(&v[a], &v[c]) == Ordering::Less {
+                c
+            } else {
+                a
+            }
+        } else if cmp(&v[b], &v[c]) == Ordering::Greater {
+            b
+        } else if cmp(&v[a], &v[c]) == Ordering::Less {
+            a
+        } else {
+            c
+        }
+    };
+    loop {
+        let a = base;
+        if n < 7 {
+            for m in a + 1..a + n {
+                let mut l = m;
+                while l > a && cmp(&v[l - 1], &v[l]) == Ordering::Greater {
+                    v.swap(l, l - 1);
+                    l -= 1;
+                }
+            }
+            return;
+        }
+        let mut pm = a + n / 2;
+        if n > 7 {
+            let mut pl = a;
+            let mut pn = a + n - 1;
+            if n > 40 {
+                let d = n / 8;
+                pl = med3(v, pl, pl + d, pl + 2 * d);
+                pm = med3(v, pm - d, pm, pm + d);
+                pn = med3(v, pn - 2 * d, pn - d, pn);
+            }
+            pm = med3(v, pl, pm, pn);
+        }
+        v.swap(a, pm);
+        // Indices are kept signed: `pc` may step just below `pb` while partitioning.
+        let (mut pa, mut pb) = (a as isize + 1, a as isize + 1);
+        let (mut pc, mut pd) = ((a + n - 1) as isize, (a + n - 1) as isize);
+        loop {
+            while pb <= pc {
+                let r = cmp(&v[pb as usize], &v[a]);
+                if r == Ordering::Greater {
+                    break;
+                }
+                if r == Ordering::Equal {
+                    v.swap(pa as usize, pb as usize);
+                    pa += 1;
+                }
+                pb += 1;
+            }
+            while pb <= pc {
+                let r = cmp(&v[pc as usize], &v[a]);
+                if r == Ordering::Less {
+                    break;
+                }
+                if r == Ordering::Equal {
+                    v.swap(pc as usize, pd as usize);
+                    pd -= 1;
+                }
+                pc -= 1;
+            }
+            if pb > pc {
+                break;
+            }
+            v.swap(pb as usize, pc as usize);
+            pb += 1;
+            pc -= 1;
+        }
+        let (pa, pb, pc, pd) = (pa as usize, pb as usize, pc as usize, pd as usize);
+        let pn = a + n;
+        // Move the runs equal to the pivot from both ends into the middle.
+        let r = (pa - a).min(pb - pa);
+        for i in 0..r {
+            v.swap(a + i, pb - r + i);
+        }
+        let r = (pd - pc).min(pn - pd - 1);
+        for i in 0..r {
+            v.swap(pb + i, pn - r + i);
+        }
+        let left = pb - pa;
+        if left > 1 && touches(a, left) {
+            pqsort(v, a, left, lo, hi, cmp);
+        }
+        let right = pd - pc;
+        if right > 1 && touches(pn - right, right) {
+            base = pn - right;
+            n = right;
+            continue;
+        }
+        return;
+    }
 }
 
 fn item(obj: Vec<u8>) -> Item {
@@ -352,6 +476,26 @@ fn compare(a: &Item, b: &Item, alpha: bool, by_pattern: bool, binary: bool) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The window of a partial sort holds what a full sort puts there.
+        #[test]
+        fn pqsort_window_matches_full_sort(
+            mut v in proptest::collection::vec(0u8..20, 0..120),
+            lo in 0usize..130,
+            len in 0usize..130,
+        ) {
+            let n = v.len();
+            let mut full = v.clone();
+            full.sort();
+            let lo = lo.min(n);
+            let hi = (lo + len).min(n) as i64 - 1;
+            pqsort(&mut v, 0, n, lo as i64, hi, &|a: &u8, b: &u8| a.cmp(b));
+            if hi >= lo as i64 {
+                proptest::prop_assert_eq!(&v[lo..=hi as usize], &full[lo..=hi as usize]);
+            }
+        }
+    }
 
     #[test]
     fn scores_follow_strtod() {
