@@ -499,7 +499,7 @@ fn estimate(histo: &[i64; 64]) -> u64 {
 fn c_card(x: f64) -> u64 {
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
     let r = x.round();
-    let ll: i64 = if r.is_finite() && r >= -TWO_63 && r < TWO_63 {
+    let ll: i64 = if (-TWO_63..TWO_63).contains(&r) {
         r as i64
     } else {
         i64::MIN
@@ -760,6 +760,19 @@ mod tests {
         assert_eq!(merge_into(&mut max, &s), Err(Corrupt));
         let mut t = b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\0".to_vec();
         assert_eq!(add(&mut t, b"a", 3000), Err(Corrupt));
+    }
+
+    #[test]
+    fn selftest_passes() {
+        assert_eq!(selftest(3000, 42), Ok(()));
+    }
+
+    #[test]
+    fn degenerate_estimates_convert_like_c() {
+        assert_eq!(c_card(2.4), 2);
+        assert_eq!(c_card(2.5), 3);
+        assert_eq!(c_card(f64::INFINITY), 1 << 63);
+        assert_eq!(c_card(f64::NAN), 1 << 63);
     }
 
     #[test]
