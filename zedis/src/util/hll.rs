@@ -751,6 +751,33 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Arbitrary sparse bodies (as a client can SET them) never panic any operation.
+        #[test]
+        fn arbitrary_sparse_bodies_never_panic(
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+            eles in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..6), 0..20),
+            limit in 0u64..200,
+        ) {
+            let mut s = b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80".to_vec();
+            s.extend_from_slice(&body);
+            proptest::prop_assert!(is_valid(&s));
+            let _ = count(&s);
+            let _ = decode(&s);
+            let mut max = vec![0u8; REGISTERS];
+            let _ = merge_into(&mut max, &s);
+            let mut d = s.clone();
+            let _ = sparse_to_dense(&mut d);
+            for e in &eles {
+                if add(&mut s, e, limit).is_err() {
+                    break;
+                }
+                let _ = count(&s);
+            }
+            let _ = set_register(&mut s, REGISTERS - 1, 32, limit);
+        }
+    }
+
     #[test]
     fn corrupt_sparse_is_detected() {
         let mut s = new_sparse();
