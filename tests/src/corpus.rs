@@ -42,8 +42,15 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Send `args` as one multibulk request and read one reply. With `type_only` (`?` prefix)
-    /// only the reply's first byte is compared.
-    Command { args: Vec<Vec<u8>>, type_only: bool },
+    /// only the reply's first byte is compared. In a RESP3 case the push frames (`>`) that
+    /// arrive before the reply are read and compared with it. `frames: Some(n)` (`*N` prefix)
+    /// reads exactly `n` frames of any type instead (SUBSCRIBE and friends, whose RESP3 replies
+    /// are themselves pushes).
+    Command {
+        args: Vec<Vec<u8>>,
+        type_only: bool,
+        frames: Option<usize>,
+    },
     /// Send these bytes verbatim, then take everything until the server closes or goes quiet.
     Raw(Vec<u8>),
     /// Pause (`!sleep MS`).
@@ -201,6 +208,26 @@ fn parse_step(line: &str) -> anyhow::Result<Action> {
         return Ok(Action::Command {
             args,
             type_only: true,
+            frames: None,
+        });
+    }
+    if let Some(rest) = line.strip_prefix('*') {
+        let (n, cmd) = rest
+            .split_once(char::is_whitespace)
+            .context("`*N` needs a frame count and a command")?;
+        let n: usize = n
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .context("`*N` needs a positive whole number N")?;
+        let args = split_args(cmd.trim().as_bytes())?;
+        if args.is_empty() {
+            bail!("`*N` without a command");
+        }
+        return Ok(Action::Command {
+            args,
+            type_only: false,
+            frames: Some(n),
         });
     }
     let args = split_args(line.as_bytes())?;
@@ -226,6 +253,7 @@ fn parse_step(line: &str) -> anyhow::Result<Action> {
     Ok(Action::Command {
         args,
         type_only: false,
+        frames: None,
     })
 }
 
@@ -235,7 +263,7 @@ mod tests {
 
     #[test]
     fn parses_all_step_kinds() {
-        let text = "# c\n\n=== a/b @resp3\nSET k \"v w\"\n?TIME\n!sleep 5\nraw \"PING\\r\\n\"\nraw*3 ab \"c\"\n";
+        let text = "# c\n\n=== a/b @resp3\nSET k \"v w\"\n?TIME\n!sleep 5\nraw \"PING\\r\\n\"\nraw*3 ab \"c\"\n*2 SUBSCRIBE a b\n";
         let cases = parse(text, "t.txt").unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(cases.len(), 1);
         let case = &cases[0];
@@ -249,15 +277,22 @@ mod tests {
             vec![
                 &Action::Command {
                     args: vec![b"SET".to_vec(), b"k".to_vec(), b"v w".to_vec()],
-                    type_only: false
+                    type_only: false,
+                    frames: None
                 },
                 &Action::Command {
                     args: vec![b"TIME".to_vec()],
-                    type_only: true
+                    type_only: true,
+                    frames: None
                 },
                 &Action::Sleep(Duration::from_millis(5)),
                 &Action::Raw(b"PING\r\n".to_vec()),
                 &Action::Raw(b"abcabcabc".to_vec()),
+                &Action::Command {
+                    args: vec![b"SUBSCRIBE".to_vec(), b"a".to_vec(), b"b".to_vec()],
+                    type_only: false,
+                    frames: Some(2)
+                },
             ]
         );
         assert_eq!(case.steps[4].line, 8);
@@ -273,6 +308,9 @@ mod tests {
             "=== x\n!sleep soon\n",
             "=== x\nraw*0 a\n",
             "=== x\n?\n",
+            "=== x\n*0 PING\n",
+            "=== x\n*2\n",
+            "=== x\n*z PING\n",
         ] {
             assert!(parse(bad, "t").is_err(), "{bad:?} should be rejected");
         }

@@ -113,13 +113,15 @@ pub fn run_case_with_timeout(port: u16, case: &Case, timeout: Duration) -> Vec<O
                 Outcome::Slept
             }
             _ if !usable => Outcome::Skipped,
-            Action::Command { args, .. } => match conn.request(args) {
-                Ok(bytes) => Outcome::Reply(bytes),
-                Err(e) => {
-                    usable = false;
-                    Outcome::Failed(e.to_string())
+            Action::Command { args, frames, .. } => {
+                match command_frames(&mut conn, args, *frames, case.resp3) {
+                    Ok(bytes) => Outcome::Reply(bytes),
+                    Err(e) => {
+                        usable = false;
+                        Outcome::Failed(e.to_string())
+                    }
                 }
-            },
+            }
             Action::Raw(bytes) => {
                 // A server may close before reading everything we wrote (protocol errors); what
                 // it replied still arrives, so a failed write is not itself the outcome.
@@ -139,6 +141,30 @@ pub fn run_case_with_timeout(port: u16, case: &Case, timeout: Duration) -> Vec<O
         outcomes.push(outcome);
     }
     outcomes
+}
+
+/// Sends one command and returns the bytes of the frames that make up its outcome: exactly
+/// `frames` frames when given; otherwise one reply, preceded in RESP3 by every push frame that
+/// arrived first (keyspace notifications for the client's own writes come ahead of the reply).
+fn command_frames(
+    conn: &mut RawConn,
+    args: &[Vec<u8>],
+    frames: Option<usize>,
+    resp3: bool,
+) -> Result<Vec<u8>, crate::conn::ReadError> {
+    let mut bytes = conn.request(args)?;
+    if let Some(n) = frames {
+        for _ in 1..n {
+            bytes.extend_from_slice(&conn.read_reply()?);
+        }
+        return Ok(bytes);
+    }
+    let mut last = 0;
+    while resp3 && bytes.get(last) == Some(&b'>') {
+        last = bytes.len();
+        bytes.extend_from_slice(&conn.read_reply()?);
+    }
+    Ok(bytes)
 }
 
 /// Runs every case against `port`, in order.

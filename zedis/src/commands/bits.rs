@@ -3,7 +3,7 @@
 //! The bit arithmetic lives in `crate::util::bits`; this module does argument parsing, key
 //! lookup and type checks in Redis 7.0's order, so errors come out in the same precedence.
 
-use super::{arg_i64, is, CmdError, CmdResult, Ctx};
+use super::{arg_i64, is, notify, CmdError, CmdResult, Ctx};
 use crate::store::Value;
 use crate::util::bits::{self, BitOp, BitUnit, BitfieldType, Overflow};
 use bytes::Bytes;
@@ -62,8 +62,18 @@ pub fn setbit(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         _ => return Err(CmdError::err("bit is not an integer or out of range")),
     };
     check_string(ctx, &args[1])?;
+    // Redis signals only when the bit flips or the string was created or grew.
+    let db = ctx.db();
+    let old_len = ctx.eng.store.peek(db, &args[1]).map(|e| {
+        let mut s = [0u8; 20];
+        e.value.str_bytes(&mut s).map_or(0, |b| b.len())
+    });
     let v = str_mut(ctx, &args[1])?;
     let old = bits::setbit(v, offset, bit);
+    let grew = old_len != Some(v.len());
+    if grew || old != bit {
+        ctx.modified(&args[1], notify::STRING, "setbit");
+    }
     ctx.eng.dirty += 1;
     ctx.out.int(old as i64);
     Ok(())
@@ -169,11 +179,14 @@ pub fn bitop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ctx.db();
     let n = result.len();
     if result.is_empty() {
-        ctx.eng.store.remove(db, &args[2]);
+        if ctx.eng.store.remove(db, &args[2]).is_some() {
+            ctx.modified(&args[2], notify::GENERIC, "del");
+        }
     } else {
         ctx.eng
             .store
             .set(db, &args[2], Value::Raw(result), None, false);
+        ctx.modified(&args[2], notify::STRING, "set");
     }
     ctx.eng.dirty += 1;
     ctx.out.int(n as i64);
@@ -283,6 +296,10 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdRe
             Some(i) => ctx.out.int(i),
             None => ctx.out.null(),
         }
+    }
+    // Redis writes the replies first, then notifies.
+    if changed {
+        ctx.modified(key, notify::STRING, "setbit");
     }
     Ok(())
 }

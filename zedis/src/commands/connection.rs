@@ -7,6 +7,13 @@ use crate::server::state::{Client, Pause, ReplyMode};
 use bytes::Bytes;
 
 pub fn ping(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    if args.len() <= 2 && ctx.client.proto == 2 && ctx.client.subs.any() {
+        // In RESP2 subscribed mode a PONG must look like a pub/sub message.
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(args.get(1).map_or(&b""[..], |a| &a[..]));
+        return Ok(());
+    }
     match args.len() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(&args[1]),
@@ -137,6 +144,8 @@ pub fn hello(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn reset(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
+    crate::commands::transactions::discard_transaction(&mut ctx.eng.store, ctx.client);
+    crate::server::pubsub::forget_client(&mut ctx.eng.pubsub, ctx.client);
     let c = &mut *ctx.client;
     c.db = 0;
     c.proto = 2;
@@ -189,6 +198,25 @@ pub fn client_setname(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]
+pub fn client_unblock(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let error = match args.get(3) {
+        None => false,
+        Some(a) if crate::commands::is(a, "timeout") => false,
+        Some(a) if crate::commands::is(a, "error") => true,
+        Some(_) => {
+            return Err(CmdError::err(
+                "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
+    };
+    let id = crate::commands::arg_i64(&args[2])?;
+    // The caller itself is never blocked while it runs a command.
+    let done = id >= 0 && crate::server::blocking::unblock_client(ctx.eng, id as u64, error);
+    ctx.out.int(done as i64);
+    Ok(())
+}
+
 pub fn client_getname(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     match &ctx.client.name {
         Some(n) => {
@@ -212,6 +240,15 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
     if c.no_evict {
         flags.push('e');
     }
+    if c.blocked.is_some() {
+        flags.push('b');
+    }
+    if c.subs.any() {
+        flags.push('P');
+    }
+    if c.tx.in_multi() {
+        flags.push('x');
+    }
     if c.unix {
         flags.push('U');
     }
@@ -229,7 +266,7 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
         (c.addr.clone(), c.laddr.clone())
     };
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         c.id,
         addr,
         laddr,
@@ -239,6 +276,10 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
         now_ms.saturating_sub(c.last_interaction_ms) / 1000,
         flags,
         c.db,
+        c.subs.channels.len(),
+        c.subs.patterns.len(),
+        c.subs.shard.len(),
+        c.tx.queued.as_ref().map_or(-1, |q| q.len() as i64),
         pending_out,
         pending_out + std::mem::size_of::<Client>(),
         c.last_cmd,

@@ -4,7 +4,7 @@
 //! itself (listpack / hashtable encodings and the conversion between them) is `store::hash`.
 
 use super::keys::parse_cursor;
-use super::{arg_i64, is, CmdError, CmdResult, Ctx};
+use super::{arg_i64, is, notify, CmdError, CmdResult, Ctx};
 use crate::store::hash::Limits;
 use crate::store::{HashValue, Store, Value};
 use crate::util::num::{self, FloatArg};
@@ -74,7 +74,9 @@ fn hset_generic(ctx: &mut Ctx<'_>, args: &[Bytes], name: &str) -> Result<i64, Cm
 /// HSET key field value [field value ...]
 pub fn hset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let n = hset_generic(ctx, args, "hset")?;
+    // Redis replies first, then notifies (so do all the hash writes but HDEL).
     ctx.out.int(n);
+    ctx.modified(&args[1], notify::HASH, "hset");
     Ok(())
 }
 
@@ -82,6 +84,7 @@ pub fn hset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn hmset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     hset_generic(ctx, args, "hmset")?;
     ctx.out.ok();
+    ctx.modified(&args[1], notify::HASH, "hset");
     Ok(())
 }
 
@@ -96,6 +99,7 @@ pub fn hsetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     lookup_or_create(&mut ctx.eng.store, db, &args[1])?.set(&args[2], &args[3], lim);
     ctx.eng.dirty += 1;
     ctx.out.int(1);
+    ctx.modified(&args[1], notify::HASH, "hset");
     Ok(())
 }
 
@@ -122,7 +126,14 @@ pub fn hmget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    super::remove_elements(ctx, args, Value::as_hash_mut, HashValue::remove)
+    super::remove_elements(
+        ctx,
+        args,
+        Value::as_hash_mut,
+        HashValue::remove,
+        notify::HASH,
+        "hdel",
+    )
 }
 
 pub fn hlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -210,6 +221,7 @@ pub fn hincrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     lookup_or_create(&mut ctx.eng.store, db, &args[1])?.set(&args[2], &text, lim);
     ctx.eng.dirty += 1;
     ctx.out.int(new);
+    ctx.modified(&args[1], notify::HASH, "hincrby");
     Ok(())
 }
 
@@ -234,6 +246,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     lookup_or_create(&mut ctx.eng.store, db, &args[1])?.set(&args[2], &new, lim);
     ctx.eng.dirty += 1;
     ctx.out.bulk(&new);
+    ctx.modified(&args[1], notify::HASH, "hincrbyfloat");
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Semantics and error texts follow Redis 7.0's db.c and expire.c.
 
-use super::{arg_i64, is, CmdError, CmdResult, Ctx};
+use super::{arg_i64, is, notify, CmdError, CmdResult, Ctx};
 use crate::store::{idle_secs, Entry, SmallBytes};
 use crate::util::glob::glob_match;
 use bytes::Bytes;
@@ -13,6 +13,7 @@ pub fn del(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut n = 0;
     for k in &args[1..] {
         if ctx.eng.store.remove(db, k).is_some() {
+            ctx.modified(k, notify::GENERIC, "del");
             n += 1;
         }
     }
@@ -81,6 +82,10 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &[Bytes], nx: bool) -> CmdResult {
     e.key = SmallBytes::new(dst);
     ctx.eng.store.remove(db, dst);
     ctx.eng.store.insert_entry(db, e);
+    ctx.touch(src);
+    ctx.touch(dst);
+    ctx.notify(notify::GENERIC, "rename_from", src);
+    ctx.notify(notify::GENERIC, "rename_to", dst);
     ctx.eng.dirty += 1;
     if nx {
         ctx.out.int(1);
@@ -148,6 +153,7 @@ pub fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.eng.store.remove(dst_db, dst);
     }
     ctx.eng.store.insert_entry(dst_db, copy);
+    ctx.modified_in(dst_db, dst, notify::GENERIC, "copy_to");
     ctx.eng.dirty += 1;
     ctx.out.int(1);
     Ok(())
@@ -167,6 +173,10 @@ pub fn move_(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if let Some(e) = ctx.eng.store.remove(src_db, key) {
         ctx.eng.store.insert_entry(dst_db, e);
     }
+    ctx.eng.store.signal_modified(src_db, key);
+    ctx.eng.store.signal_modified(dst_db, key);
+    ctx.notify_in(src_db, notify::GENERIC, "move_from", key);
+    ctx.notify_in(dst_db, notify::GENERIC, "move_to", key);
     ctx.eng.dirty += 1;
     ctx.out.int(1);
     Ok(())
@@ -400,13 +410,17 @@ fn expire_generic(
         ctx.out.int(0);
         return Ok(());
     }
+    ctx.eng.dirty += 1;
+    // Redis notifies a deletion before replying, but a new TTL after.
     if when <= ctx.now_ms() as i64 {
         ctx.eng.store.remove(db, key);
+        ctx.modified(key, notify::GENERIC, "del");
+        ctx.out.int(1);
     } else {
         ctx.eng.store.set_expire(db, key, when as u64);
+        ctx.out.int(1);
+        ctx.modified(key, notify::GENERIC, "expire");
     }
-    ctx.eng.dirty += 1;
-    ctx.out.int(1);
     Ok(())
 }
 
@@ -472,6 +486,7 @@ pub fn persist(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .is_some_and(|e| e.expire_at != 0);
     if has {
         ctx.eng.store.set_expire(db, &args[1], 0);
+        ctx.modified(&args[1], notify::GENERIC, "persist");
         ctx.eng.dirty += 1;
     }
     ctx.out.int(has as i64);

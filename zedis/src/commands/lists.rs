@@ -6,7 +6,7 @@
 //! (e.g. LRANGE parses its indexes before looking at the key, LINDEX after). A list is never
 //! stored empty: whatever pops or removes the last element deletes the key.
 
-use super::{arg_i64, is, CmdError, CmdResult, Ctx};
+use super::{arg_i64, is, notify, CmdError, CmdResult, Ctx};
 use crate::store::{ListValue, SmallBytes, Store, Value};
 use bytes::Bytes;
 
@@ -58,6 +58,32 @@ fn pop_one(l: &mut ListValue, end: End) -> Option<SmallBytes> {
     }
 }
 
+impl End {
+    fn pop_event(self) -> &'static str {
+        match self {
+            End::Left => "lpop",
+            End::Right => "rpop",
+        }
+    }
+    fn push_event(self) -> &'static str {
+        match self {
+            End::Left => "lpush",
+            End::Right => "rpush",
+        }
+    }
+}
+
+/// After elements were popped from `key` (Redis's listElementsRemoved): the pop event, `del` if
+/// the list is now empty (and deleted), then the WATCH signal.
+fn elements_removed(ctx: &mut Ctx<'_>, key: &[u8], end: End) {
+    ctx.notify(notify::LIST, end.pop_event(), key);
+    let db = ctx.db();
+    if ctx.eng.store.remove_if_empty(db, key) {
+        ctx.notify(notify::GENERIC, "del", key);
+    }
+    ctx.touch(key);
+}
+
 fn push_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End, only_existing: bool) -> CmdResult {
     let db = ctx.db();
     let key = &args[1];
@@ -84,7 +110,9 @@ fn push_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End, only_existing: bool
         }
     };
     ctx.eng.dirty += (args.len() - 2) as u64;
+    // Redis replies first, then notifies.
     ctx.out.int(len as i64);
+    ctx.modified(key, notify::LIST, end.push_event());
     Ok(())
 }
 
@@ -138,12 +166,13 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
         }
         return Ok(());
     };
-    match count {
+    let popped = match count {
         None => {
             if let Some(v) = pop_one(l, end) {
                 ctx.out.bulk(&v);
                 ctx.eng.dirty += 1;
             }
+            1
         }
         Some(n) => {
             let n = (n as u64).min(l.len() as u64) as usize;
@@ -154,9 +183,13 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
                 }
             }
             ctx.eng.dirty += n as u64;
+            n
         }
+    };
+    // The reply is written before the events, as in Redis; COUNT 0 is a no-op.
+    if popped > 0 {
+        elements_removed(ctx, key, end);
     }
-    ctx.eng.store.remove_if_empty(db, key);
     Ok(())
 }
 
@@ -208,6 +241,7 @@ pub fn lset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     l.items[p] = SmallBytes::new(&args[3]);
     ctx.eng.dirty += 1;
     ctx.out.ok();
+    ctx.modified(&args[1], notify::LIST, "lset");
     Ok(())
 }
 
@@ -258,7 +292,11 @@ pub fn ltrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }
         ctx.eng.dirty += (before - l.len()) as u64;
-        ctx.eng.store.remove_if_empty(db, key);
+        ctx.notify(notify::LIST, "ltrim", key);
+        if ctx.eng.store.remove_if_empty(db, key) {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
+        ctx.touch(key);
     }
     ctx.out.ok();
     Ok(())
@@ -310,7 +348,12 @@ pub fn lrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         });
     }
     ctx.eng.dirty += removed;
-    ctx.eng.store.remove_if_empty(db, key);
+    if removed > 0 {
+        ctx.modified(key, notify::LIST, "lrem");
+    }
+    if ctx.eng.store.remove_if_empty(db, key) {
+        ctx.notify(notify::GENERIC, "del", key);
+    }
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -337,6 +380,7 @@ pub fn linsert(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 .insert(if after { p + 1 } else { p }, SmallBytes::new(&args[4]));
             let n = l.len();
             ctx.eng.dirty += 1;
+            ctx.modified(&args[1], notify::LIST, "linsert");
             ctx.out.int(n as i64);
         }
     }
@@ -439,7 +483,9 @@ fn move_generic(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -
         ctx.out.null();
         return Ok(());
     };
-    ctx.out.bulk(&v);
+    // Redis: create the destination, signal it, push, notify, then reply; the source's events
+    // come after the reply.
+    let reply = v.clone();
     match list_mut(store, db, dst)? {
         Some(d) => push_one(d, to, v),
         None => {
@@ -448,7 +494,9 @@ fn move_generic(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -
             store.set(db, dst, Value::List(Box::new(l)), None, false);
         }
     }
-    store.remove_if_empty(db, src);
+    ctx.modified(dst, notify::LIST, to.push_event());
+    ctx.out.bulk(&reply);
+    elements_removed(ctx, src, from);
     ctx.eng.dirty += 1;
     Ok(())
 }
@@ -507,7 +555,7 @@ pub fn lmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }
         ctx.eng.dirty += n as u64;
-        ctx.eng.store.remove_if_empty(db, key);
+        elements_removed(ctx, key, end);
         return Ok(());
     }
     ctx.out.null_array();

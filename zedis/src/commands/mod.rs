@@ -5,14 +5,17 @@
 //! `keys`, `bits`, `connection`, `server`) hold the handlers; `table` holds the one command table.
 
 pub mod bits;
+pub mod blocking;
 pub mod connection;
 pub mod error;
+pub mod geo;
 pub mod hashes;
 pub mod hll;
 pub mod introspect;
 pub mod keys;
 pub mod lists;
 pub mod notify;
+pub mod pubsub;
 pub mod reply;
 pub mod server;
 pub mod sets;
@@ -21,6 +24,7 @@ pub mod spec;
 pub mod strings;
 pub mod table;
 pub mod transactions;
+pub mod zsets;
 
 use crate::server::state::{Client, CmdStat, Engine, ReplyMode, SlowEntry};
 use bytes::{Bytes, BytesMut};
@@ -187,15 +191,27 @@ fn run(
                     .rejected_calls += 1;
             }
             record_error(eng, &e);
+            flag_transaction(client);
             Reply::new(out, proto).error(&e);
             return;
         }
     };
-    if !client.authenticated && eng.config.requirepass.is_some() && !spec.has_flag("no_auth") {
-        let e = CmdError::noauth();
+    if let Some(e) = refusal(eng, client, spec, full) {
         eng.stats.commands.entry(full).or_default().rejected_calls += 1;
         record_error(eng, &e);
+        flag_transaction(client);
         Reply::new(out, proto).error(&e);
+        return;
+    }
+    if client.tx.in_multi() && !transactions::runs_inside_multi(top_name(full)) {
+        // Redis does not even keep the commands of a transaction that is already doomed.
+        if !client.tx.dirty_exec && !client.tx.dirty_cas {
+            let copy = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
+            if let Some(q) = client.tx.queued.as_mut() {
+                q.push(copy);
+            }
+        }
+        out.extend_from_slice(b"+QUEUED\r\n");
         return;
     }
     let Some(handler) = spec.handler else {
@@ -205,6 +221,7 @@ fn run(
         return;
     };
     client.last_cmd = full;
+    eng.store.signals.event_mark = out.len();
     let started = *clock;
     let result = {
         let mut ctx = Ctx {
@@ -241,6 +258,48 @@ fn run(
         };
         latency_record(eng, event, usec / 1000);
     }
+}
+
+/// "client|list" → "client".
+fn top_name(full: &str) -> &str {
+    full.split('|').next().unwrap_or(full)
+}
+
+/// Why a resolved command may not run now, in Redis's order of checks: authentication, a
+/// command MULTI may not queue, RESP2 subscribed mode.
+fn refusal(eng: &Engine, client: &Client, spec: &CommandSpec, full: &str) -> Option<CmdError> {
+    if !client.authenticated && eng.config.requirepass.is_some() && !spec.has_flag("no_auth") {
+        return Some(CmdError::noauth());
+    }
+    if client.tx.in_multi() && spec.has_flag("no_multi") {
+        return Some(CmdError::err("Command not allowed inside a transaction"));
+    }
+    if client.proto == 2 && client.subs.any() && !pubsub::allowed_in_subscribed_mode(top_name(full))
+    {
+        return Some(CmdError::err(format!(
+            "Can't execute '{full}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+        )));
+    }
+    None
+}
+
+/// A command refused while queueing dooms the transaction (EXEC will answer EXECABORT).
+fn flag_transaction(client: &mut Client) {
+    if client.tx.in_multi() {
+        client.tx.dirty_exec = true;
+    }
+}
+
+/// Runs one command of an EXEC queue (the same path as any command; the client is no longer in
+/// MULTI while its queue runs, so nothing is queued again).
+pub(crate) fn run_queued(
+    eng: &mut Engine,
+    client: &mut Client,
+    args: &[Bytes],
+    out: &mut BytesMut,
+    clock: &mut Instant,
+) {
+    run(eng, client, args, out, clock);
 }
 
 /// Adds a latency spike to an event's history (LATENCY LATEST/HISTORY): one sample per second
@@ -389,12 +448,15 @@ pub(crate) fn write_typed<'s, T: ?Sized>(
 }
 
 /// HDEL / SREM: removes `args[2..]` from the collection at `args[1]`, deletes the key once it is
-/// empty, and replies with how many were removed (0 for a missing key, WRONGTYPE for another type).
+/// empty, emits `event` (and `del`) when something went, and replies with how many were removed
+/// (0 for a missing key, WRONGTYPE for another type).
 pub(crate) fn remove_elements<T: ?Sized>(
     ctx: &mut Ctx<'_>,
     args: &[Bytes],
     pick: fn(&mut crate::store::Value) -> Option<&mut T>,
     remove: fn(&mut T, &[u8]) -> bool,
+    class: u32,
+    event: &str,
 ) -> CmdResult {
     let db = ctx.db();
     let mut n = 0i64;
@@ -405,7 +467,13 @@ pub(crate) fn remove_elements<T: ?Sized>(
             }
         }
     }
-    ctx.eng.store.remove_if_empty(db, &args[1]);
+    let emptied = ctx.eng.store.remove_if_empty(db, &args[1]);
+    if n > 0 {
+        ctx.modified(&args[1], class, event);
+        if emptied {
+            ctx.notify(notify::GENERIC, "del", &args[1]);
+        }
+    }
     ctx.eng.dirty += n as u64;
     ctx.out.int(n);
     Ok(())

@@ -60,22 +60,51 @@ impl Ctx<'_> {
         };
         flush_store_events(self.eng, Some(&mut me));
         keyspace_event(self.eng, Some(&mut me), db, class, event, key);
+        self.eng.store.signals.event_mark = self.out.buf.len();
+    }
+
+    /// Publishes the store's queued events now, ahead of whatever the handler writes next
+    /// (for handlers that reply before they create a key, like SET ... GET).
+    pub fn flush_events(&mut self) {
+        let mut me = Me {
+            client: &mut *self.client,
+            out: &mut *self.out.buf,
+        };
+        flush_store_events(self.eng, Some(&mut me));
+        self.eng.store.signals.event_mark = self.out.buf.len();
     }
 }
 
-/// Publishes the events the store queued (expired, new, keymiss), oldest first.
-pub fn flush_store_events(eng: &mut Engine, mut me: Option<&mut Me<'_>>) {
+/// Publishes the events the store queued (expired, new, keymiss), oldest first. The executing
+/// client's own copies go at `event_mark` in its reply buffer (see `Signals::event_mark`).
+pub fn flush_store_events(eng: &mut Engine, me: Option<&mut Me<'_>>) {
     if eng.store.signals.events.is_empty() {
         return;
     }
     let events = std::mem::take(&mut eng.store.signals.events);
-    for e in &events {
-        let (class, name) = match e.kind {
-            StoreEventKind::Expired => (NotifyFlags::EXPIRED, "expired"),
-            StoreEventKind::New => (NotifyFlags::NEW, "new"),
-            StoreEventKind::Miss => (NotifyFlags::KEY_MISS, "keymiss"),
-        };
-        keyspace_event(eng, me.as_deref_mut(), e.db, class, name, &e.key);
+    let mut own = BytesMut::new();
+    let mut me = me;
+    {
+        let mut tmp = me.as_deref_mut().map(|m| Me {
+            client: &mut *m.client,
+            out: &mut own,
+        });
+        for e in &events {
+            let (class, name) = match e.kind {
+                StoreEventKind::Expired => (NotifyFlags::EXPIRED, "expired"),
+                StoreEventKind::New => (NotifyFlags::NEW, "new"),
+                StoreEventKind::Miss => (NotifyFlags::KEY_MISS, "keymiss"),
+            };
+            keyspace_event(eng, tmp.as_mut(), e.db, class, name, &e.key);
+        }
+    }
+    if let Some(m) = me {
+        if !own.is_empty() {
+            let at = eng.store.signals.event_mark.min(m.out.len());
+            let tail = m.out.split_off(at);
+            m.out.extend_from_slice(&own);
+            m.out.extend_from_slice(&tail);
+        }
     }
     // Hand the (now empty) allocation back for reuse.
     let mut events = events;
@@ -101,17 +130,32 @@ pub fn mark_dirty_watchers(eng: &mut Engine, me: Option<&mut Client>) {
     if eng.store.signals.dirty_watchers.is_empty() {
         return;
     }
-    let ids = std::mem::take(&mut eng.store.signals.dirty_watchers);
+    let touched = std::mem::take(&mut eng.store.signals.dirty_watchers);
     let mut me = me;
-    for id in ids {
-        match me.as_deref_mut() {
-            Some(c) if c.id == id => c.tx.dirty_cas = true,
-            _ => {
-                if let Some(c) = eng.clients.get_mut(&id) {
-                    c.tx.dirty_cas = true;
-                }
+    for (id, db, key) in touched {
+        let exists = eng.store.db(db).peek(&key).is_some();
+        let c = match me.as_deref_mut() {
+            Some(c) if c.id == id => c,
+            _ => match eng.clients.get_mut(&id) {
+                Some(c) => &mut **c,
+                None => continue,
+            },
+        };
+        let Some(w) =
+            c.tx.watched
+                .iter_mut()
+                .find(|w| w.db == db && w.key.as_slice() == key.as_slice())
+        else {
+            continue;
+        };
+        if w.expired {
+            // Watched while already expired: its removal changes nothing logically.
+            if !exists {
+                w.expired = false;
             }
+            continue;
         }
+        c.tx.dirty_cas = true;
     }
 }
 
@@ -135,7 +179,7 @@ fn keyspace_event(
     }
     if flags & NotifyFlags::KEYEVENT != 0 {
         let ch = format!("__keyevent@{db}__:{event}").into_bytes();
-        publish(eng, me.as_deref_mut(), &ch, key, false);
+        publish(eng, me, &ch, key, false);
     }
 }
 

@@ -5,7 +5,7 @@
 //! itself (intset / hashtable encodings and the conversion between them) is `store::set`.
 
 use super::keys::parse_cursor;
-use super::{is, CmdError, CmdResult, Ctx};
+use super::{is, notify, CmdError, CmdResult, Ctx};
 use crate::store::{SetValue, Store, Value};
 use crate::util::num;
 use bytes::Bytes;
@@ -54,13 +54,23 @@ pub fn sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let s = lookup_or_create(&mut ctx.eng.store, db, &args[1])?;
     let added = args[2..].iter().filter(|m| s.add(m, max)).count();
     ctx.eng.dirty += added as u64;
+    if added > 0 {
+        ctx.modified(&args[1], notify::SET, "sadd");
+    }
     ctx.out.int(added as i64);
     Ok(())
 }
 
 /// SREM key member [member ...]
 pub fn srem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    super::remove_elements(ctx, args, Value::as_set_mut, SetValue::remove)
+    super::remove_elements(
+        ctx,
+        args,
+        Value::as_set_mut,
+        SetValue::remove,
+        notify::SET,
+        "srem",
+    )
 }
 
 pub fn scard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -123,9 +133,16 @@ pub fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    store.remove_if_empty(db, src);
-    lookup_or_create(store, db, dst)?.add(m, max);
+    ctx.notify(notify::SET, "srem", src);
+    if ctx.eng.store.remove_if_empty(db, src) {
+        ctx.notify(notify::GENERIC, "del", src);
+    }
+    let added = lookup_or_create(&mut ctx.eng.store, db, dst)?.add(m, max);
+    ctx.touch(src);
     ctx.eng.dirty += 1;
+    if added {
+        ctx.modified(dst, notify::SET, "sadd");
+    }
     ctx.out.int(1);
     Ok(())
 }
@@ -223,19 +240,31 @@ fn reply_set(ctx: &mut Ctx<'_>, s: &SetValue) {
 }
 
 /// Stores `result` at `dst` (replacing whatever was there, TTL included) or deletes `dst` when
-/// the result is empty, and replies the cardinality.
-fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], result: SetValue) {
+/// the result is empty, and replies the cardinality. Redis replies before notifying, except when
+/// SINTERSTORE saw a missing source key (`del_first`), where it deletes and notifies first.
+fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], result: SetValue, event: &str, del_first: bool) {
     let db = ctx.db();
     let n = result.len();
     if n > 0 {
         ctx.eng
             .store
             .set(db, dst, Value::Set(Box::new(result)), None, false);
+        ctx.touch(dst);
         ctx.eng.dirty += 1;
-    } else if ctx.eng.store.remove(db, dst).is_some() {
+        ctx.out.int(n as i64);
+        ctx.notify(notify::SET, event, dst);
+        return;
+    }
+    if !del_first {
+        ctx.out.int(0);
+    }
+    if ctx.eng.store.remove(db, dst).is_some() {
+        ctx.modified(dst, notify::GENERIC, "del");
         ctx.eng.dirty += 1;
     }
-    ctx.out.int(n as i64);
+    if del_first {
+        ctx.out.int(0);
+    }
 }
 
 pub fn sinter(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -258,19 +287,22 @@ pub fn sdiff(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 pub fn sinterstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let r = compute(ctx, &args[2..], Op::Inter, true)?;
-    store_result(ctx, &args[1], r);
+    let db = ctx.db();
+    // compute() already looked every key up (and reaped expired ones), so `exists` is exact.
+    let missing = r.is_empty() && args[2..].iter().any(|k| !ctx.eng.store.exists(db, k));
+    store_result(ctx, &args[1], r, "sinterstore", missing);
     Ok(())
 }
 
 pub fn sunionstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let r = compute(ctx, &args[2..], Op::Union, true)?;
-    store_result(ctx, &args[1], r);
+    store_result(ctx, &args[1], r, "sunionstore", false);
     Ok(())
 }
 
 pub fn sdiffstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let r = compute(ctx, &args[2..], Op::Diff, true)?;
-    store_result(ctx, &args[1], r);
+    store_result(ctx, &args[1], r, "sdiffstore", false);
     Ok(())
 }
 
@@ -334,14 +366,22 @@ pub fn spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             return Ok(());
         };
         let i = fastrand::usize(..s.len().max(1));
-        match s.remove_at(i) {
+        let popped = s.remove_at(i);
+        // Redis: the event, the reply, then `del` if that emptied the set.
+        if popped.is_some() {
+            ctx.notify(notify::SET, "spop", &args[1]);
+        }
+        match popped {
             Some(m) => {
                 ctx.out.bulk(&m);
                 ctx.eng.dirty += 1;
             }
             None => ctx.out.null(),
         }
-        ctx.eng.store.remove_if_empty(db, &args[1]);
+        if ctx.eng.store.remove_if_empty(db, &args[1]) {
+            ctx.notify(notify::GENERIC, "del", &args[1]);
+        }
+        ctx.touch(&args[1]);
         return Ok(());
     }
     let count = num::parse_i64(&args[2])
@@ -358,7 +398,8 @@ pub fn spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let size = s.len();
     let mut popped: Vec<Vec<u8>> = Vec::new();
-    if count as usize >= size {
+    let whole = count as usize >= size;
+    if whole {
         // The whole set, in its own order, and the key goes.
         popped.extend(s.iter().map(|m| m.to_vec()));
         ctx.eng.store.remove(db, &args[1]);
@@ -371,10 +412,15 @@ pub fn spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
     }
     ctx.eng.dirty += popped.len() as u64;
+    ctx.notify(notify::SET, "spop", &args[1]);
     ctx.out.set(popped.len());
     for m in &popped {
         ctx.out.bulk(m);
     }
+    if whole {
+        ctx.notify(notify::GENERIC, "del", &args[1]);
+    }
+    ctx.touch(&args[1]);
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! Semantics and error texts follow Redis 7.0's t_string.c. Values are stored through
 //! `store::Value::string`, which picks Redis's int / embstr / raw encoding.
 
-use super::{arg_i64, is, CmdError, CmdResult, Ctx};
+use super::{arg_i64, is, notify, CmdError, CmdResult, Ctx};
 use crate::store::Value;
 use crate::util::num;
 use bytes::Bytes;
@@ -153,20 +153,22 @@ fn set_generic(
         }
         return Ok(());
     }
-    match expire_at {
-        // An absolute time already in the past deletes the key instead (as Redis propagates DEL).
-        Some(at) if at <= ctx.now_ms() => {
-            ctx.eng.store.remove(db, key);
-        }
-        _ => ctx
-            .eng
-            .store
-            .set(db, key, Value::string(val), expire_at, keepttl),
-    }
-    ctx.eng.dirty += 1;
+    // With GET, Redis writes the old value before it sets (and notifies).
     if get {
+        ctx.flush_events();
         reply_opt(ctx, old);
-    } else {
+    }
+    // An absolute time already in the past stores a key that is already expired, as Redis 7.0
+    // does: the next access reaps it (with its `expired` event).
+    ctx.eng
+        .store
+        .set(db, key, Value::string(val), expire_at, keepttl);
+    ctx.eng.dirty += 1;
+    ctx.modified(key, notify::STRING, "set");
+    if expire_at.is_some() {
+        ctx.notify(notify::GENERIC, "expire", key);
+    }
+    if !get {
         ctx.out.ok();
     }
     Ok(())
@@ -209,11 +211,15 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(());
     };
     let db = ctx.db();
+    // Redis replies before it changes the TTL (and notifies).
+    ctx.out.bulk(&v);
     if let Some(at) = expire_at {
         if at <= ctx.now_ms() {
             ctx.eng.store.remove(db, key);
+            ctx.modified(key, notify::GENERIC, "del");
         } else {
             ctx.eng.store.set_expire(db, key, at);
+            ctx.modified(key, notify::GENERIC, "expire");
         }
         ctx.eng.dirty += 1;
     } else if persist
@@ -224,20 +230,23 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             .is_some_and(|e| e.expire_at != 0)
     {
         ctx.eng.store.set_expire(db, key, 0);
+        ctx.modified(key, notify::GENERIC, "persist");
         ctx.eng.dirty += 1;
     }
-    ctx.out.bulk(&v);
     Ok(())
 }
 
 pub fn getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let v = read_str(ctx, &args[1])?;
-    if v.is_some() {
+    let found = v.is_some();
+    // Redis replies with the value, then deletes and notifies.
+    reply_opt(ctx, v);
+    if found {
         let db = ctx.db();
         ctx.eng.store.remove(db, &args[1]);
+        ctx.modified(&args[1], notify::GENERIC, "del");
         ctx.eng.dirty += 1;
     }
-    reply_opt(ctx, v);
     Ok(())
 }
 
@@ -272,6 +281,7 @@ pub fn mset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.eng
             .store
             .set(db, &kv[0], Value::string(&kv[1]), None, false);
+        ctx.modified(&kv[0], notify::STRING, "set");
     }
     ctx.eng.dirty += (args.len() / 2) as u64;
     ctx.out.ok();
@@ -294,6 +304,7 @@ pub fn msetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.eng
             .store
             .set(db, &kv[0], Value::string(&kv[1]), None, false);
+        ctx.modified(&kv[0], notify::STRING, "set");
     }
     ctx.eng.dirty += (args.len() / 2) as u64;
     ctx.out.int(1);
@@ -308,6 +319,7 @@ pub fn setnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.eng
             .store
             .set(db, &args[1], Value::string(&args[2]), None, false);
+        ctx.modified(&args[1], notify::STRING, "set");
         ctx.eng.dirty += 1;
         ctx.out.int(1);
     }
@@ -355,6 +367,7 @@ pub fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.eng
             .store
             .set(db, &args[1], Value::string(add), None, false);
+        ctx.modified(&args[1], notify::STRING, "append");
         ctx.eng.dirty += 1;
         ctx.out.int(add.len() as i64);
         return Ok(());
@@ -372,6 +385,7 @@ pub fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let v = e.value.make_raw().ok_or_else(CmdError::wrong_type)?;
     v.extend_from_slice(add);
     let n = v.len();
+    ctx.modified(&args[1], notify::STRING, "append");
     ctx.eng.dirty += 1;
     ctx.out.int(n as i64);
     Ok(())
@@ -457,6 +471,7 @@ pub fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         v[offset as usize..].copy_from_slice(value);
         let n = v.len();
         ctx.eng.store.set(db, &args[1], Value::Raw(v), None, false);
+        ctx.modified(&args[1], notify::STRING, "setrange");
         ctx.eng.dirty += 1;
         ctx.out.int(n as i64);
         return Ok(());
@@ -482,6 +497,7 @@ pub fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     v[offset as usize..end].copy_from_slice(value);
     let n = v.len();
+    ctx.modified(&args[1], notify::STRING, "setrange");
     ctx.eng.dirty += 1;
     ctx.out.int(n as i64);
     Ok(())
@@ -506,6 +522,7 @@ fn incr_generic(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> CmdResult {
         Some(e) => e.value = Value::Int(new),
         None => ctx.eng.store.set(db, key, Value::Int(new), None, false),
     }
+    ctx.modified(key, notify::STRING, "incrby");
     ctx.eng.dirty += 1;
     ctx.out.int(new);
     Ok(())
@@ -543,6 +560,7 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     ctx.eng
         .store
         .set(db, &args[1], Value::string(&new), None, true);
+    ctx.modified(&args[1], notify::STRING, "incrbyfloat");
     ctx.eng.dirty += 1;
     ctx.out.bulk(&new);
     Ok(())

@@ -7,6 +7,7 @@
 //! task writes them out in one go and only then reads more (so one batch per client is in flight,
 //! which bounds memory without any other flow control).
 
+pub mod blocking;
 pub mod clock;
 pub mod info;
 pub mod log;
@@ -200,15 +201,19 @@ pub fn run(config: Config) -> Result<i32, ServerError> {
             tokio::spawn(net::signals(inbox.clone()));
             let cron_loop = il.clone();
             tokio::spawn(async move {
+                let mut next_cron = Instant::now();
                 loop {
-                    let hz = {
+                    let wait = {
                         let mut lp = cron_loop.lp.lock().unwrap_or_else(|p| p.into_inner());
                         lp.eng.store.now_ms = clock::unix_millis();
                         lp.after_messages();
-                        lp.cron();
-                        lp.eng.config.hz.clamp(1, 500) as u64
+                        if Instant::now() >= next_cron {
+                            lp.cron();
+                            next_cron = Instant::now() + lp.cron_period();
+                        }
+                        lp.next_wake(next_cron)
                     };
-                    tokio::time::sleep(Duration::from_millis(1000 / hz)).await;
+                    tokio::time::sleep(wait).await;
                 }
             });
             log::notice("Ready to accept connections");
@@ -258,8 +263,8 @@ pub struct Loop {
 fn store_loop(mut lp: Loop, rx: Receiver<Msg>) -> i32 {
     let mut next_cron = Instant::now();
     loop {
-        let period = Duration::from_millis(1000 / lp.eng.config.hz.clamp(1, 500) as u64);
-        let wait = next_cron.saturating_duration_since(Instant::now());
+        let period = lp.cron_period();
+        let wait = lp.next_wake(next_cron);
         let first = match rx.recv_timeout(wait) {
             Ok(m) => Some(m),
             Err(RecvTimeoutError::Timeout) => None,
@@ -297,6 +302,40 @@ impl Loop {
         }
     }
 
+    fn cron_period(&self) -> Duration {
+        Duration::from_millis(1000 / self.eng.config.hz.clamp(1, 500) as u64)
+    }
+
+    /// How long the loop may sleep: until the next cron, or sooner if a blocked client's
+    /// timeout falls due first.
+    fn next_wake(&self, next_cron: Instant) -> Duration {
+        let until_cron = next_cron.saturating_duration_since(Instant::now());
+        match self.eng.blocking.next_deadline() {
+            Some(d) => {
+                let now = clock::unix_millis();
+                until_cron.min(Duration::from_millis(d.saturating_sub(now)))
+            }
+            None => until_cron,
+        }
+    }
+
+    /// Runs the parked batches of clients whose blocking command just ended.
+    fn resume_unblocked(&mut self) {
+        while let Some(id) = self.eng.blocking.unblocked.pop_front() {
+            let Some(p) = self.eng.clients.get_mut(&id).and_then(|c| c.parked.take()) else {
+                continue;
+            };
+            run_batch(
+                &mut self.eng,
+                id,
+                p.cmds,
+                p.proto_error,
+                &mut self.out,
+                &mut self.deferred,
+            );
+        }
+    }
+
     fn handle(&mut self, m: Msg) {
         let eng = &mut self.eng;
         match m {
@@ -311,6 +350,7 @@ impl Loop {
                 if let Some(mut c) = eng.clients.remove(&id) {
                     pubsub::forget_client(&mut eng.pubsub, &mut c);
                     commands::transactions::unwatch_all(&mut eng.store, &mut c);
+                    blocking::unregister(eng, &mut c);
                 }
                 eng.monitors.retain(|m| *m != id);
                 self.deferred.retain(|d| d.id != id);
@@ -345,6 +385,10 @@ impl Loop {
 
     /// Work after a burst of messages: release paused batches, publish changed settings.
     fn after_messages(&mut self) {
+        if self.eng.blocking.next_deadline().is_some() {
+            blocking::expire_timeouts(&mut self.eng);
+        }
+        self.resume_unblocked();
         // Events of keys that expired outside any command (active expiry in the cron).
         commands::notify::flush_store_events(&mut self.eng, None);
         commands::notify::mark_dirty_watchers(&mut self.eng, None);
@@ -430,6 +474,17 @@ fn run_batch(
         }
         client.last_interaction_ms = eng.store.now_ms;
         commands::execute(eng, &mut client, &args, out, &mut cmd_clock);
+        if !eng.store.signals.ready.is_empty() {
+            // Like Redis, serve blocked clients right after the command that fed them (or
+            // after the whole EXEC), before this client's next command.
+            blocking::handle_ready(eng);
+        }
+        if client.blocked.is_some() {
+            client.parked = Some(state::Parked { cmds, proto_error });
+            client.mailbox.deliver(out, false);
+            eng.clients.insert(id, client);
+            return;
+        }
         if client.close_after_reply || eng.shutdown.is_some() {
             cmds.clear();
             break;

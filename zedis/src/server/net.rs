@@ -303,11 +303,27 @@ where
                     }
                 }
             }
-            r = rd.read_buf(&mut buf), if reading && sent == done => {
+            // Reading goes on while a batch is in flight (a client blocked in BLPOP or held by
+            // CLIENT PAUSE), so a peer that hangs up is noticed and cleaned up at once; what it
+            // sends meanwhile waits in `buf` and is decoded when the batch is done.
+            r = rd.read_buf(&mut buf), if reading => {
                 match r {
                     Ok(0) | Err(_) => return,
                     Ok(n) => {
                         shared.net_in.fetch_add(n as u64, Ordering::Relaxed);
+                        if sent != done {
+                            if buf.len() as u64 > shared.query_buffer_limit.load(Ordering::Relaxed) {
+                                log::warning(&format!(
+                                    "Closing client id={id} that reached max query buffer length ({} bytes)",
+                                    buf.len()
+                                ));
+                                return;
+                            }
+                            if buf.capacity() - buf.len() < 4096 {
+                                buf.reserve(16 * 1024);
+                            }
+                            continue;
+                        }
                         let (cmds, err) = decode_batch(&mut decoder, &mut buf, mb, shared);
                         if buf.len() as u64 > shared.query_buffer_limit.load(Ordering::Relaxed) {
                             // As Redis: log it and drop the connection, no reply.

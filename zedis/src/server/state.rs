@@ -21,6 +21,16 @@ pub enum ReplyMode {
     Skip,
 }
 
+/// One WATCHed key.
+#[derive(Debug, Clone)]
+pub struct WatchedKey {
+    pub db: usize,
+    pub key: crate::store::SmallBytes,
+    /// The key was already logically expired (not yet deleted) when watched: its deletion by
+    /// expiry is then no change, as in Redis.
+    pub expired: bool,
+}
+
 /// MULTI / WATCH state of one client.
 #[derive(Default, Debug)]
 pub struct TxState {
@@ -30,8 +40,8 @@ pub struct TxState {
     pub dirty_exec: bool,
     /// A WATCHed key was touched: EXEC must answer a null array.
     pub dirty_cas: bool,
-    /// WATCHed keys, with whether each was already logically expired when watched.
-    pub watched: Vec<(usize, crate::store::SmallBytes)>,
+    /// WATCHed keys.
+    pub watched: Vec<WatchedKey>,
     /// Set while EXEC runs the queue (blocking commands then behave as non-blocking).
     pub in_exec: bool,
 }
@@ -66,6 +76,17 @@ pub struct Client {
     /// Pub/Sub subscriptions (RESP2 clients with any are in subscribed mode).
     pub subs: crate::server::pubsub::Subscriptions,
     pub tx: TxState,
+    /// Set while a blocking command (BLPOP, BZPOPMIN, ...) waits.
+    pub blocked: Option<Box<crate::server::blocking::Blocked>>,
+    /// The rest of the batch that was running when the client blocked; it resumes once the
+    /// client is served, times out or is unblocked.
+    pub parked: Option<Parked>,
+}
+
+/// Requests waiting behind a blocked command.
+pub struct Parked {
+    pub cmds: VecDeque<Vec<Bytes>>,
+    pub proto_error: Option<Bytes>,
 }
 
 impl Client {
@@ -98,6 +119,8 @@ impl Client {
             close_after_reply: false,
             subs: Default::default(),
             tx: TxState::default(),
+            blocked: None,
+            parked: None,
         }
     }
 }
@@ -181,6 +204,7 @@ pub struct Engine {
     pub latency: HashMap<&'static str, LatencyEvent>,
     pub monitors: Vec<u64>,
     pub pubsub: crate::server::pubsub::PubSub,
+    pub blocking: crate::server::blocking::Registry,
     pub pause: Option<Pause>,
     pub shutdown: Option<ShutdownRequest>,
     pub started: Instant,
@@ -221,6 +245,7 @@ impl Engine {
             latency: HashMap::new(),
             monitors: Vec::new(),
             pubsub: Default::default(),
+            blocking: Default::default(),
             pause: None,
             shutdown: None,
             started: Instant::now(),

@@ -12,6 +12,7 @@ pub mod set;
 pub mod signals;
 pub mod small;
 pub mod table;
+pub mod zset;
 
 use foldhash::fast::FixedState;
 use indexmap::IndexSet;
@@ -22,6 +23,7 @@ pub use set::SetValue;
 pub use signals::{Signals, StoreEvent, StoreEventKind};
 pub use small::SmallBytes;
 use table::{Keyed, Table};
+pub use zset::ZSetValue;
 
 /// Strings longer than this are stored "raw" (mutable) rather than "embstr", as in Redis.
 pub const EMBSTR_MAX: usize = 44;
@@ -43,6 +45,8 @@ pub enum Value {
     List(Box<ListValue>),
     /// A set (intset or hashtable encoded); never empty while stored.
     Set(Box<SetValue>),
+    /// A sorted set (listpack or skiplist encoded); never empty while stored.
+    ZSet(Box<ZSetValue>),
 }
 
 /// Which family a value belongs to, as TYPE reports it.
@@ -52,6 +56,7 @@ pub enum Kind {
     Hash,
     List,
     Set,
+    ZSet,
 }
 
 impl Kind {
@@ -61,6 +66,7 @@ impl Kind {
             Kind::Hash => "hash",
             Kind::List => "list",
             Kind::Set => "set",
+            Kind::ZSet => "zset",
         }
     }
 }
@@ -122,12 +128,27 @@ impl Value {
         }
     }
 
+    pub fn as_zset(&self) -> Option<&ZSetValue> {
+        match self {
+            Value::ZSet(z) => Some(z),
+            _ => None,
+        }
+    }
+
+    pub fn as_zset_mut(&mut self) -> Option<&mut ZSetValue> {
+        match self {
+            Value::ZSet(z) => Some(z),
+            _ => None,
+        }
+    }
+
     /// A list, hash or set with no elements: Redis never keeps one, so callers delete the key.
     pub fn is_empty_collection(&self) -> bool {
         match self {
             Value::List(l) => l.is_empty(),
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
             _ => false,
         }
     }
@@ -138,6 +159,7 @@ impl Value {
             Value::Hash(_) => Kind::Hash,
             Value::List(_) => Kind::List,
             Value::Set(_) => Kind::Set,
+            Value::ZSet(_) => Kind::ZSet,
         }
     }
 
@@ -150,6 +172,7 @@ impl Value {
             // Redis 7.0 reports every list as a quicklist, however small.
             Value::List(_) => "quicklist",
             Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -161,7 +184,7 @@ impl Value {
             Value::Emb(s) => Some(s.as_slice()),
             Value::Raw(v) => Some(v.as_slice()),
             Value::Hash(_) => None,
-            Value::List(_) | Value::Set(_) => None,
+            Value::List(_) | Value::Set(_) | Value::ZSet(_) => None,
         }
     }
 
@@ -173,7 +196,7 @@ impl Value {
             Value::Hash(_) => return None,
             Value::Int(i) => i.to_string().into_bytes(),
             Value::Emb(s) => s.to_vec(),
-            Value::List(_) | Value::Set(_) => return None,
+            Value::List(_) | Value::Set(_) | Value::ZSet(_) => return None,
         };
         *self = Value::Raw(bytes);
         match self {
@@ -191,6 +214,7 @@ impl Value {
             Value::Hash(h) => std::mem::size_of::<HashValue>() + h.heap_size(),
             Value::List(l) => l.heap_size(),
             Value::Set(s) => std::mem::size_of::<SetValue>() + s.heap_size(),
+            Value::ZSet(z) => std::mem::size_of::<ZSetValue>() + z.heap_size(),
         }
     }
 }
@@ -501,14 +525,17 @@ impl Store {
     }
 
     /// Deletes `key` if it holds an empty collection (after a pop, remove or move emptied it).
-    pub fn remove_if_empty(&mut self, db: usize, key: &[u8]) {
+    /// Returns whether it did (the caller then emits Redis's `del` event).
+    pub fn remove_if_empty(&mut self, db: usize, key: &[u8]) -> bool {
         if self.dbs[db]
             .table
             .get(key)
             .is_some_and(|e| e.value.is_empty_collection())
         {
             self.dbs[db].remove_entry(key);
+            return true;
         }
+        false
     }
 
     /// Inserts a whole entry (RENAME, MOVE, COPY), replacing any existing key.

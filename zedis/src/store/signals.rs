@@ -37,8 +37,8 @@ pub const EVENT_NEW: u32 = 1 << 14;
 pub struct Signals {
     /// Per database: WATCHed key → ids of the watching clients.
     watched: Vec<HashMap<SmallBytes, Vec<u64>>>,
-    /// Clients whose watched key was touched since the owner last drained this (may repeat).
-    pub dirty_watchers: Vec<u64>,
+    /// (client id, db, key) for each watch touched since the owner last drained this.
+    pub dirty_watchers: Vec<(u64, usize, SmallBytes)>,
     /// Per database: key → number of clients blocked on it.
     blocking: Vec<HashMap<SmallBytes, u32>>,
     /// Keys that blocked clients wait on and that were just created, in signal order, no repeats.
@@ -46,6 +46,10 @@ pub struct Signals {
     /// Which of `EVENT_*` to record in `events`.
     pub event_mask: u32,
     pub events: Vec<StoreEvent>,
+    /// Where in the executing command's reply buffer the queued `events` belong: its length
+    /// when the queue was last drained. Lookups (which produce the events) come before the reply
+    /// a handler writes after them, so the events are spliced in there, as Redis emits them.
+    pub event_mark: usize,
 }
 
 impl Signals {
@@ -83,7 +87,9 @@ impl Signals {
             return;
         }
         if let Some(ids) = w.get(key) {
-            self.dirty_watchers.extend_from_slice(ids);
+            for id in ids {
+                self.dirty_watchers.push((*id, db, SmallBytes::new(key)));
+            }
         }
     }
 
@@ -166,7 +172,8 @@ mod tests {
         s.modified(1, b"k");
         assert!(s.dirty_watchers.is_empty());
         s.modified(0, b"k");
-        assert_eq!(s.dirty_watchers, vec![7, 9]);
+        let ids: Vec<u64> = s.dirty_watchers.iter().map(|w| w.0).collect();
+        assert_eq!(ids, vec![7, 9]);
         s.unwatch(0, b"k", 7);
         s.unwatch(0, b"k", 9);
         assert!(!s.any_watched(0));

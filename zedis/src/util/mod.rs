@@ -6,6 +6,7 @@
 //! returned errors to the exact messages their command sends).
 
 pub mod bits;
+pub mod geohash;
 pub mod glob;
 pub mod hll;
 pub mod lcs;

@@ -1,0 +1,332 @@
+//! The blocking commands: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP (and the sorted-set ones
+//! once sorted sets exist). Each first tries to serve itself like its non-blocking form; if every
+//! key is empty it parks the client (`server::blocking::block`), unless it runs inside EXEC, where
+//! it answers at once as if it had timed out. [`serve`] is what a parked client runs when a key it
+//! waits on becomes ready.
+
+use super::notify::{GENERIC, LIST};
+use super::{is, CmdError, CmdResult, Ctx};
+use crate::store::{ListValue, SmallBytes, Value};
+use bytes::Bytes;
+
+/// Which end of a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    Left,
+    Right,
+}
+
+impl End {
+    fn parse(a: &[u8]) -> Result<End, CmdError> {
+        if is(a, "left") {
+            Ok(End::Left)
+        } else if is(a, "right") {
+            Ok(End::Right)
+        } else {
+            Err(CmdError::syntax())
+        }
+    }
+
+    fn pop_event(self) -> &'static str {
+        match self {
+            End::Left => "lpop",
+            End::Right => "rpop",
+        }
+    }
+
+    fn push_event(self) -> &'static str {
+        match self {
+            End::Left => "lpush",
+            End::Right => "rpush",
+        }
+    }
+}
+
+/// What a parked client will do with a ready key.
+#[derive(Clone, Debug)]
+pub enum BlockOp {
+    /// BLPOP / BRPOP: reply `[key, element]`.
+    Pop(End),
+    /// BLMPOP: reply `[key, [elements]]` with up to `count` elements.
+    MPop(End, usize),
+    /// BLMOVE / BRPOPLPUSH: move one element to `dst`, reply with it.
+    Move { from: End, to: End, dst: SmallBytes },
+}
+
+/// Parses a blocking timeout in seconds into an absolute deadline (0 = wait forever), with
+/// Redis's errors. Redis converts `seconds * 1000` to a 64-bit integer the C way, so values that
+/// do not fit come out negative.
+pub fn parse_timeout(a: &[u8], now_ms: u64) -> Result<u64, CmdError> {
+    let secs = crate::util::num::parse_f64_strict(a)
+        .filter(|f| !f.is_nan())
+        .ok_or_else(|| CmdError::err("timeout is not a float or out of range"))?;
+    let ms = secs * 1000.0;
+    let ms = if ms > -9.223_372_036_854_776e18 && ms < 9.223_372_036_854_776e18 {
+        ms as i64
+    } else {
+        i64::MIN
+    };
+    if ms < 0 {
+        return Err(CmdError::err("timeout is negative"));
+    }
+    if ms == 0 {
+        return Ok(0);
+    }
+    if ms as u64 > i64::MAX as u64 - now_ms {
+        return Err(CmdError::err("timeout is out of range"));
+    }
+    Ok(now_ms + ms as u64)
+}
+
+/// The list at `key` if it is a non-empty list; WRONGTYPE for another type.
+fn nonempty_list<'a>(
+    ctx: &'a mut Ctx<'_>,
+    key: &[u8],
+) -> Result<Option<&'a mut ListValue>, CmdError> {
+    let db = ctx.db();
+    Ok(
+        super::write_typed(&mut ctx.eng.store, db, key, Value::as_list_mut)?
+            .filter(|l| !l.is_empty()),
+    )
+}
+
+/// Pops up to `count` elements (None: one, replied without the inner array) from `key`, writes the
+/// reply, and sends the events Redis sends (`lpop`/`rpop`, then `del` if emptied).
+fn pop_reply(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: Option<usize>, touch: bool) -> bool {
+    let Ok(Some(l)) = nonempty_list(ctx, key) else {
+        return false;
+    };
+    let n = count.unwrap_or(1).min(l.len());
+    let mut popped = Vec::with_capacity(n);
+    for _ in 0..n {
+        let v = match end {
+            End::Left => l.items.pop_front(),
+            End::Right => l.items.pop_back(),
+        };
+        popped.extend(v);
+    }
+    ctx.out.array(2);
+    ctx.out.bulk(key);
+    match count {
+        None => ctx.out.bulk(&popped[0]),
+        Some(_) => {
+            ctx.out.array(popped.len());
+            for v in &popped {
+                ctx.out.bulk(v);
+            }
+        }
+    }
+    ctx.eng.dirty += popped.len() as u64;
+    ctx.notify(LIST, end.pop_event(), key);
+    let db = ctx.db();
+    ctx.eng.store.remove_if_empty(db, key);
+    if ctx.eng.store.db(db).peek(key).is_none() {
+        ctx.notify(GENERIC, "del", key);
+    }
+    if touch {
+        ctx.touch(key);
+    }
+    true
+}
+
+/// Moves one element from `src` to `dst` and replies with it. Returns Ok(false) when `src` is
+/// empty; WRONGTYPE (nothing moved) when `dst` holds another type.
+fn move_reply(
+    ctx: &mut Ctx<'_>,
+    src: &[u8],
+    dst: &[u8],
+    from: End,
+    to: End,
+) -> Result<bool, CmdError> {
+    let db = ctx.db();
+    if nonempty_list(ctx, src)?.is_none() {
+        return Ok(false);
+    }
+    super::write_typed(&mut ctx.eng.store, db, dst, Value::as_list_mut)?;
+    let Some(v) = nonempty_list(ctx, src)?.and_then(|l| match from {
+        End::Left => l.items.pop_front(),
+        End::Right => l.items.pop_back(),
+    }) else {
+        return Ok(false);
+    };
+    // As lmoveHandlePush: push (creating the list if needed), signal and notify dst, and only
+    // then reply (a RESP3 client subscribed to its own events sees them in Redis's order).
+    let reply = v.clone();
+    let store = &mut ctx.eng.store;
+    match super::write_typed(store, db, dst, Value::as_list_mut)? {
+        Some(d) => match to {
+            End::Left => d.items.push_front(v),
+            End::Right => d.items.push_back(v),
+        },
+        None => {
+            let mut l = ListValue::new();
+            l.items.push_back(v);
+            store.set(db, dst, Value::List(Box::new(l)), None, false);
+        }
+    }
+    ctx.modified(dst, LIST, to.push_event());
+    ctx.out.bulk(&reply);
+    ctx.notify(LIST, from.pop_event(), src);
+    ctx.eng.store.remove_if_empty(db, src);
+    if ctx.eng.store.db(db).peek(src).is_none() {
+        ctx.notify(GENERIC, "del", src);
+    }
+    ctx.touch(src);
+    ctx.eng.dirty += 1;
+    Ok(true)
+}
+
+/// Parks the client, or (inside EXEC) answers at once as a timeout would.
+fn block_or_give_up(
+    ctx: &mut Ctx<'_>,
+    keys: &[Bytes],
+    op: BlockOp,
+    deadline: u64,
+    null_bulk: bool,
+) {
+    if ctx.client.tx.in_exec {
+        if null_bulk {
+            ctx.out.null();
+        } else {
+            ctx.out.null_array();
+        }
+        return;
+    }
+    let keys = keys.iter().map(|k| SmallBytes::new(k)).collect();
+    crate::server::blocking::block(ctx.eng, ctx.client, keys, op, deadline);
+}
+
+fn blocking_pop(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
+    let deadline = parse_timeout(&args[args.len() - 1], ctx.now_ms())?;
+    let keys = &args[1..args.len() - 1];
+    for key in keys {
+        if nonempty_list(ctx, key)?.is_some() {
+            pop_reply(ctx, key, end, None, true);
+            return Ok(());
+        }
+    }
+    block_or_give_up(ctx, keys, BlockOp::Pop(end), deadline, false);
+    Ok(())
+}
+
+/// BLPOP key [key ...] timeout
+pub fn blpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    blocking_pop(ctx, args, End::Left)
+}
+
+/// BRPOP key [key ...] timeout
+pub fn brpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    blocking_pop(ctx, args, End::Right)
+}
+
+fn blocking_move(
+    ctx: &mut Ctx<'_>,
+    args: &[Bytes],
+    from: End,
+    to: End,
+    timeout: &[u8],
+) -> CmdResult {
+    let deadline = parse_timeout(timeout, ctx.now_ms())?;
+    if move_reply(ctx, &args[1], &args[2], from, to)? {
+        return Ok(());
+    }
+    let op = BlockOp::Move {
+        from,
+        to,
+        dst: SmallBytes::new(&args[2]),
+    };
+    block_or_give_up(ctx, &args[1..2], op, deadline, true);
+    Ok(())
+}
+
+/// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
+pub fn blmove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let from = End::parse(&args[3])?;
+    let to = End::parse(&args[4])?;
+    blocking_move(ctx, args, from, to, &args[5])
+}
+
+/// BRPOPLPUSH source destination timeout
+pub fn brpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    blocking_move(ctx, args, End::Right, End::Left, &args[3])
+}
+
+/// Parses `numkeys key... LEFT|RIGHT [COUNT n]` starting at `args[first]` (LMPOP's grammar).
+pub fn parse_mpop(args: &[Bytes], first: usize) -> Result<(usize, usize, End, usize), CmdError> {
+    let numkeys = match crate::util::num::parse_i64(&args[first]) {
+        Some(n) if n >= 1 => n as u64,
+        _ => return Err(CmdError::err("numkeys should be greater than 0")),
+    };
+    let where_idx = numkeys.saturating_add(first as u64 + 1);
+    if where_idx >= args.len() as u64 {
+        return Err(CmdError::syntax());
+    }
+    let where_idx = where_idx as usize;
+    let end = End::parse(&args[where_idx])?;
+    let mut count: Option<usize> = None;
+    let mut j = where_idx + 1;
+    while j < args.len() {
+        if count.is_none() && is(&args[j], "count") && j + 1 < args.len() {
+            j += 1;
+            count = match crate::util::num::parse_i64(&args[j]) {
+                Some(n) if n >= 1 => Some(n as usize),
+                _ => return Err(CmdError::err("count should be greater than 0")),
+            };
+        } else {
+            return Err(CmdError::syntax());
+        }
+        j += 1;
+    }
+    Ok((first + 1, where_idx, end, count.unwrap_or(1)))
+}
+
+/// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+pub fn blmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let deadline = parse_timeout(&args[1], ctx.now_ms())?;
+    let (kstart, kend, end, count) = parse_mpop(args, 2)?;
+    let keys = &args[kstart..kend];
+    for key in keys {
+        if nonempty_list(ctx, key)?.is_some() {
+            pop_reply(ctx, key, end, Some(count), true);
+            return Ok(());
+        }
+    }
+    block_or_give_up(ctx, keys, BlockOp::MPop(end, count), deadline, false);
+    Ok(())
+}
+
+/// Runs a parked client's operation on the ready `key`; true when it was answered (served, or
+/// failed with an error such as BLMOVE's WRONGTYPE destination).
+pub fn serve(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockOp) -> bool {
+    match op {
+        BlockOp::Pop(end) => pop_reply(ctx, key, *end, None, false),
+        BlockOp::MPop(end, count) => pop_reply(ctx, key, *end, Some(*count), true),
+        BlockOp::Move { from, to, dst } => match move_reply(ctx, key, dst, *from, *to) {
+            Ok(served) => served,
+            Err(e) => {
+                ctx.out.error(&e);
+                ctx.eng.stats.total_error_replies += 1;
+                true
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_follow_redis() {
+        assert_eq!(parse_timeout(b"0", 1000), Ok(0));
+        assert_eq!(parse_timeout(b"1.5", 1000), Ok(2500));
+        assert_eq!(parse_timeout(b"0.0001", 1000), Ok(0));
+        assert!(parse_timeout(b"-1", 1000).is_err());
+        assert!(parse_timeout(b"abc", 1000).is_err());
+        assert!(parse_timeout(b"nan", 1000).is_err());
+        assert_eq!(
+            parse_timeout(b"inf", 1000),
+            Err(CmdError::err("timeout is negative"))
+        );
+    }
+}
