@@ -373,6 +373,15 @@ fn load(store: &mut Store, db: usize, key: &[u8]) -> Result<(Vec<Vec<u8>>, bool,
     match &e.value {
         Value::List(l) => Ok((l.items.iter().map(|s| s.to_vec()).collect(), false, true)),
         Value::Set(s) => Ok((s.iter().map(|m| m.into_owned()).collect(), true, false)),
+        Value::ZSet(_) => {
+            // Redis converts a listpack-encoded sorted set to a skiplist for good before sorting.
+            let Some(z) = store.get_mut(db, key).and_then(|e| e.value.as_zset_mut()) else {
+                return Err(CmdError::wrong_type());
+            };
+            z.convert_to_skiplist();
+            let members = z.iter_from(0, false).map(|(m, _)| m.to_vec()).collect();
+            Ok((members, false, true))
+        }
         _ => Err(CmdError::wrong_type()),
     }
 }
