@@ -203,8 +203,15 @@ pub fn pfdebug(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         ctx.out.int(conv as i64);
     } else {
+        // Formatted with %s (so it stops at a NUL byte), and newlines become spaces so the
+        // reply stays one line, as in Redis.
         let mut m = b"ERR Unknown PFDEBUG subcommand '".to_vec();
-        m.extend_from_slice(sub);
+        let shown = sub.split(|&c| c == 0).next().unwrap_or_default();
+        m.extend(
+            shown
+                .iter()
+                .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
+        );
         m.push(b'\'');
         return Err(CmdError::Raw(m));
     }
