@@ -900,6 +900,13 @@ mod tests {
                             a.name,
                             a.key_spec_index
                         );
+                    } else if a.kind == ArgKind::Pattern && a.key_spec_index >= 0 {
+                        // SORT's BY and GET patterns name keys, so Redis ties them to key specs.
+                        assert!(
+                            (a.key_spec_index as usize) < n,
+                            "{full}: pattern arg {}",
+                            a.name
+                        );
                     } else {
                         assert_eq!(a.key_spec_index, -1, "{full}: non-key arg {}", a.name);
                     }

@@ -630,7 +630,9 @@ impl ZSetValue {
         }
     }
 
-    fn convert_to_skiplist(&mut self) {
+    /// Converts a listpack to the skiplist encoding (also used by SORT, which converts its
+    /// input like Redis's `zsetConvert`).
+    pub fn convert_to_skiplist(&mut self) {
         if let ZSetValue::Listpack(v) = self {
             let mut big = Big::default();
             big.dict.reserve(v.len());
