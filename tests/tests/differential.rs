@@ -14,8 +14,22 @@ const PENDING_COMMANDS: &[&str] = &[];
 
 /// Prefixes every case name must start with (keeps filters and reports predictable).
 const PREFIXES: &[&str] = &[
-    "conn/", "strings/", "bits/", "keys/", "expire/", "server/", "proto/", "hashes/", "lists/",
-    "sets/", "zsets/", "geo/", "notify/",
+    "conn/",
+    "strings/",
+    "bits/",
+    "keys/",
+    "expire/",
+    "server/",
+    "proto/",
+    "hashes/",
+    "lists/",
+    "sets/",
+    "zsets/",
+    "geo/",
+    "notify/",
+    "multi/",
+    "pubsub/",
+    "blocking/",
 ];
 
 #[test]

@@ -246,7 +246,8 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
     if c.subs.any() {
         flags.push('P');
     }
-    if c.tx.in_multi() {
+    // Redis keeps the MULTI flag while EXEC runs the queue.
+    if c.tx.in_multi() || c.tx.in_exec {
         flags.push('x');
     }
     if c.unix {
@@ -279,7 +280,11 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
         c.subs.channels.len(),
         c.subs.patterns.len(),
         c.subs.shard.len(),
-        c.tx.queued.as_ref().map_or(-1, |q| q.len() as i64),
+        if c.tx.in_exec {
+            c.tx.exec_len as i64
+        } else {
+            c.tx.queued.as_ref().map_or(-1, |q| q.len() as i64)
+        },
         pending_out,
         pending_out + std::mem::size_of::<Client>(),
         c.last_cmd,
