@@ -200,6 +200,10 @@ pub fn client_setname(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// CLIENT UNBLOCK id [TIMEOUT|ERROR]
 pub fn client_unblock(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    // Redis accepts 3 or 4 arguments; more is its generic subcommand syntax error.
+    if args.len() > 4 {
+        return Err(CmdError::subcommand_syntax(&args[1], "client"));
+    }
     let error = match args.get(3) {
         None => false,
         Some(a) if crate::commands::is(a, "timeout") => false,
