@@ -1,0 +1,598 @@
+//! End-to-end tests of the cross-client machinery the differential corpus cannot reach with one
+//! connection per case: blocking pops woken by other clients, pub/sub fan-out and the pubsub
+//! output-buffer limit, WATCH races between clients, and keyspace notifications delivered to
+//! another client.
+//!
+//! Every test starts its own server. Nothing asserts on timing: blocking timeouts are short
+//! (≤ 0.2 s) and waits are polls with a generous deadline.
+//!
+//! `ZEDIS_E2E_SERVER=redis` runs the same expectations against redis-server, which is how the
+//! expected behaviour here was checked.
+
+use std::time::{Duration, Instant};
+
+use zedis_tests::{encode_request, escape, Kind, RawConn, ReadError, Server};
+
+const LIMIT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(10);
+
+fn target() -> Kind {
+    match std::env::var("ZEDIS_E2E_SERVER").as_deref() {
+        Ok("redis") | Ok("redis-server") => Kind::Redis,
+        _ => Kind::Zedis,
+    }
+}
+
+fn server() -> Server {
+    Server::start(target(), &[]).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+fn eventually<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        assert!(start.elapsed() < LIMIT, "timed out waiting for {what}");
+        std::thread::sleep(POLL);
+    }
+}
+
+fn req(conn: &mut RawConn, args: &[&str]) -> Vec<u8> {
+    conn.request(args)
+        .unwrap_or_else(|e| panic!("{} failed: {e}", args.join(" ")))
+}
+
+#[track_caller]
+fn expect(conn: &mut RawConn, args: &[&str], want: &str) {
+    let got = req(conn, args);
+    assert_eq!(
+        escape(&got),
+        escape(want.as_bytes()),
+        "reply to {} differs",
+        args.join(" ")
+    );
+}
+
+#[track_caller]
+fn expect_reply(conn: &mut RawConn, want: &str) {
+    let got = conn
+        .read_reply()
+        .unwrap_or_else(|e| panic!("no reply (wanted {}): {e}", escape(want.as_bytes())));
+    assert_eq!(escape(&got), escape(want.as_bytes()));
+}
+
+/// RESP2 encoding of an array of bulk strings.
+fn bulks(items: &[&str]) -> String {
+    let mut s = format!("*{}\r\n", items.len());
+    for i in items {
+        s.push_str(&format!("${}\r\n{i}\r\n", i.len()));
+    }
+    s
+}
+
+fn info_field(conn: &mut RawConn, section: &str, field: &str) -> String {
+    let reply = req(conn, &["INFO", section]);
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    let prefix = format!("{field}:");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix).map(|v| v.trim().to_string()))
+        .unwrap_or_else(|| panic!("INFO {section} has no {field}"))
+}
+
+/// Waits until INFO reports exactly `n` blocked clients.
+fn wait_blocked(admin: &mut RawConn, n: usize) {
+    eventually(&format!("blocked_clients:{n}"), || {
+        (info_field(admin, "clients", "blocked_clients") == n.to_string()).then_some(())
+    });
+}
+
+fn client_id(conn: &mut RawConn) -> String {
+    let r = req(conn, &["CLIENT", "ID"]);
+    String::from_utf8_lossy(&r[1..r.len() - 2]).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocking pops
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn blocked_waiters_are_served_oldest_first() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut waiters: Vec<RawConn> = (0..3).map(|_| srv.connect()).collect();
+    for (i, w) in waiters.iter_mut().enumerate() {
+        w.send(&["BLPOP", "l", "0"]).unwrap();
+        wait_blocked(&mut admin, i + 1);
+    }
+    // One element: only the oldest waiter gets it.
+    expect(&mut admin, &["RPUSH", "l", "a"], ":1\r\n");
+    expect_reply(&mut waiters[0], &bulks(&["l", "a"]));
+    wait_blocked(&mut admin, 2);
+    // Two elements: the remaining waiters in arrival order, one element each.
+    expect(&mut admin, &["RPUSH", "l", "b", "c"], ":2\r\n");
+    expect_reply(&mut waiters[1], &bulks(&["l", "b"]));
+    expect_reply(&mut waiters[2], &bulks(&["l", "c"]));
+    wait_blocked(&mut admin, 0);
+    expect(&mut admin, &["EXISTS", "l"], ":0\r\n");
+}
+
+#[test]
+fn blocking_pop_on_several_keys_and_blmove() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    w.send(&["BRPOP", "k1", "k2", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["LPUSH", "k2", "x"], ":1\r\n");
+    expect_reply(&mut w, &bulks(&["k2", "x"]));
+
+    w.send(&["BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"])
+        .unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["RPUSH", "dst", "old"], ":1\r\n");
+    expect(&mut admin, &["RPUSH", "src", "v1", "v2"], ":2\r\n");
+    expect_reply(&mut w, "$2\r\nv1\r\n");
+    expect(
+        &mut admin,
+        &["LRANGE", "dst", "0", "-1"],
+        &bulks(&["old", "v1"]),
+    );
+    expect(&mut admin, &["LRANGE", "src", "0", "-1"], &bulks(&["v2"]));
+
+    w.send(&["BRPOPLPUSH", "s2", "d2", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["RPUSH", "s2", "p"], ":1\r\n");
+    expect_reply(&mut w, "$1\r\np\r\n");
+    expect(&mut admin, &["LRANGE", "d2", "0", "-1"], &bulks(&["p"]));
+
+    w.send(&["BLMPOP", "0", "2", "m1", "m2", "LEFT", "COUNT", "5"])
+        .unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["RPUSH", "m2", "a", "b"], ":2\r\n");
+    expect_reply(&mut w, "*2\r\n$2\r\nm2\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+}
+
+#[test]
+fn bzpopmin_and_bzmpop_are_woken_by_zadd() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    w.send(&["BZPOPMIN", "z", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["ZADD", "z", "2", "b", "1", "a"], ":2\r\n");
+    expect_reply(&mut w, "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n");
+    expect(&mut admin, &["ZCARD", "z"], ":1\r\n");
+
+    w.send(&["BZMPOP", "0", "1", "y", "MAX", "COUNT", "2"])
+        .unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["ZADD", "y", "1", "p", "5", "q"], ":2\r\n");
+    expect_reply(
+        &mut w,
+        "*2\r\n$1\r\ny\r\n*2\r\n*2\r\n$1\r\nq\r\n$1\r\n5\r\n*2\r\n$1\r\np\r\n$1\r\n1\r\n",
+    );
+}
+
+#[test]
+fn blocking_timeouts_answer_null() {
+    let srv = server();
+    let mut c = srv.connect();
+    expect(&mut c, &["BLPOP", "l", "0.05"], "*-1\r\n");
+    expect(
+        &mut c,
+        &["BLMOVE", "a", "b", "LEFT", "LEFT", "0.05"],
+        "*-1\r\n",
+    );
+    expect(&mut c, &["BZPOPMAX", "z", "0.05"], "*-1\r\n");
+    expect(&mut c, &["BLMPOP", "0.05", "1", "l", "LEFT"], "*-1\r\n");
+    let hello = req(&mut c, &["HELLO", "3"]);
+    assert_eq!(hello.first(), Some(&b'%'), "{}", escape(&hello));
+    expect(&mut c, &["BLPOP", "l", "0.05"], "_\r\n");
+    expect(&mut c, &["BRPOPLPUSH", "a", "b", "0.05"], "_\r\n");
+}
+
+#[test]
+fn a_waiter_that_disconnects_is_forgotten_and_no_push_is_lost() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut gone = srv.connect();
+    gone.send(&["BLPOP", "l", "0"]).unwrap();
+    let mut stays = srv.connect();
+    stays.send(&["BLPOP", "other", "0"]).unwrap();
+    wait_blocked(&mut admin, 2);
+    drop(gone);
+    wait_blocked(&mut admin, 1);
+    // Nobody waits on l any more: the element stays in the list.
+    expect(&mut admin, &["RPUSH", "l", "x"], ":1\r\n");
+    expect(&mut admin, &["LRANGE", "l", "0", "-1"], &bulks(&["x"]));
+    expect(&mut admin, &["RPUSH", "other", "y"], ":1\r\n");
+    expect_reply(&mut stays, &bulks(&["other", "y"]));
+    wait_blocked(&mut admin, 0);
+}
+
+#[test]
+fn client_unblock_timeout_and_error() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    let id = client_id(&mut w);
+    expect(&mut admin, &["CLIENT", "UNBLOCK", &id], ":0\r\n");
+    w.send(&["BLPOP", "l", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["CLIENT", "UNBLOCK", &id, "TIMEOUT"], ":1\r\n");
+    expect_reply(&mut w, "*-1\r\n");
+    expect(&mut admin, &["CLIENT", "UNBLOCK", &id], ":0\r\n");
+
+    w.send(&["BZPOPMIN", "z", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["CLIENT", "UNBLOCK", &id, "ERROR"], ":1\r\n");
+    expect_reply(&mut w, "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+    wait_blocked(&mut admin, 0);
+    // The connection is usable afterwards and nothing was popped later on its behalf.
+    expect(&mut w, &["PING"], "+PONG\r\n");
+    expect(&mut admin, &["RPUSH", "l", "a"], ":1\r\n");
+    expect(&mut admin, &["LLEN", "l"], ":1\r\n");
+}
+
+#[test]
+fn a_push_inside_exec_serves_waiters_after_the_transaction() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    w.send(&["BLPOP", "l", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["MULTI"], "+OK\r\n");
+    expect(&mut admin, &["RPUSH", "l", "a", "b"], "+QUEUED\r\n");
+    expect(&mut admin, &["LPOP", "l"], "+QUEUED\r\n");
+    expect(&mut admin, &["EXEC"], "*2\r\n:2\r\n$1\r\na\r\n");
+    // The waiter sees the list as EXEC left it.
+    expect_reply(&mut w, &bulks(&["l", "b"]));
+    expect(&mut admin, &["EXISTS", "l"], ":0\r\n");
+
+    // A transaction that pushes and empties the list again serves nobody.
+    w.send(&["BLPOP", "l", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["MULTI"], "+OK\r\n");
+    expect(&mut admin, &["RPUSH", "l", "a"], "+QUEUED\r\n");
+    expect(&mut admin, &["DEL", "l"], "+QUEUED\r\n");
+    expect(&mut admin, &["EXEC"], "*2\r\n:1\r\n:1\r\n");
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["RPUSH", "l", "z"], ":1\r\n");
+    expect_reply(&mut w, &bulks(&["l", "z"]));
+}
+
+#[test]
+fn pipelined_commands_behind_a_blocked_one_wait_for_it() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    let mut pipeline = encode_request(&["BLPOP", "l", "0"]);
+    pipeline.extend(encode_request(&["SET", "after", "1"]));
+    pipeline.extend(encode_request(&["INCR", "after"]));
+    w.send_raw(&pipeline).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["EXISTS", "after"], ":0\r\n");
+    expect(&mut admin, &["RPUSH", "l", "v"], ":1\r\n");
+    expect_reply(&mut w, &bulks(&["l", "v"]));
+    expect_reply(&mut w, "+OK\r\n");
+    expect_reply(&mut w, ":2\r\n");
+    expect(&mut admin, &["GET", "after"], "$1\r\n2\r\n");
+}
+
+#[test]
+fn client_info_inside_exec_shows_the_transaction() {
+    let srv = server();
+    let mut c = srv.connect();
+    expect(&mut c, &["MULTI"], "+OK\r\n");
+    expect(&mut c, &["CLIENT", "INFO"], "+QUEUED\r\n");
+    let r = req(&mut c, &["EXEC"]);
+    let text = String::from_utf8_lossy(&r).into_owned();
+    for field in [" flags=x ", " multi=1 ", " cmd=exec "] {
+        assert!(text.contains(field), "{field:?} missing in {text}");
+    }
+    let r = req(&mut c, &["CLIENT", "INFO"]);
+    let text = String::from_utf8_lossy(&r).into_owned();
+    for field in [" flags=N ", " multi=-1 ", " cmd=client|info "] {
+        assert!(text.contains(field), "{field:?} missing in {text}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pub/Sub
+// ---------------------------------------------------------------------------------------------
+
+fn message(channel: &str, payload: &str) -> String {
+    bulks(&["message", channel, payload])
+}
+
+fn pmessage(pattern: &str, channel: &str, payload: &str) -> String {
+    bulks(&["pmessage", pattern, channel, payload])
+}
+
+#[test]
+fn many_subscribers_and_patterns_get_every_message_in_order() {
+    let srv = server();
+    let mut publisher = srv.connect();
+    let mut subs: Vec<RawConn> = (0..20).map(|_| srv.connect()).collect();
+    for s in &mut subs {
+        expect(
+            s,
+            &["SUBSCRIBE", "news"],
+            "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n",
+        );
+    }
+    // NUMPAT counts distinct patterns: each pattern subscriber uses its own (all match "news"
+    // and "nest"), and a sixth client repeats one of them.
+    let patterns = ["ne*", "n*", "*s*", "ne??", "[n]e*"];
+    let mut psubs: Vec<RawConn> = (0..5).map(|_| srv.connect()).collect();
+    for (p, pat) in psubs.iter_mut().zip(patterns) {
+        let want = format!(
+            "*3\r\n$10\r\npsubscribe\r\n${}\r\n{pat}\r\n:1\r\n",
+            pat.len()
+        );
+        expect(p, &["PSUBSCRIBE", pat], &want);
+    }
+    let mut extra = srv.connect();
+    expect(
+        &mut extra,
+        &["PSUBSCRIBE", "ne*"],
+        "*3\r\n$10\r\npsubscribe\r\n$3\r\nne*\r\n:1\r\n",
+    );
+    expect(&mut publisher, &["PUBSUB", "NUMPAT"], ":5\r\n");
+    drop(extra);
+    eventually("the extra pattern subscriber to leave", || {
+        (info_field(&mut publisher, "clients", "connected_clients") == "26").then_some(())
+    });
+    expect(
+        &mut publisher,
+        &["PUBSUB", "NUMSUB", "news", "none"],
+        "*4\r\n$4\r\nnews\r\n:20\r\n$4\r\nnone\r\n:0\r\n",
+    );
+    expect(&mut publisher, &["PUBSUB", "CHANNELS"], &bulks(&["news"]));
+    for i in 0..10 {
+        let payload = format!("m{i}");
+        expect(&mut publisher, &["PUBLISH", "news", &payload], ":25\r\n");
+    }
+    expect(&mut publisher, &["PUBLISH", "nest", "p"], ":5\r\n");
+    for s in &mut subs {
+        for i in 0..10 {
+            expect_reply(s, &message("news", &format!("m{i}")));
+        }
+    }
+    for (p, pat) in psubs.iter_mut().zip(patterns) {
+        for i in 0..10 {
+            expect_reply(p, &pmessage(pat, "news", &format!("m{i}")));
+        }
+        expect_reply(p, &pmessage(pat, "nest", "p"));
+    }
+    // Subscribers leaving are reflected in the counts.
+    for s in subs.iter_mut().take(5) {
+        expect(
+            s,
+            &["UNSUBSCRIBE", "news"],
+            "*3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n:0\r\n",
+        );
+    }
+    drop(subs.drain(5..10));
+    drop(psubs.drain(0..2));
+    eventually("NUMSUB 10 and NUMPAT 3", || {
+        let n = req(&mut publisher, &["PUBSUB", "NUMSUB", "news"]);
+        let p = req(&mut publisher, &["PUBSUB", "NUMPAT"]);
+        (n == b"*2\r\n$4\r\nnews\r\n:10\r\n" && p == b":3\r\n").then_some(())
+    });
+    expect(&mut publisher, &["PUBLISH", "news", "last"], ":13\r\n");
+    for s in subs.iter_mut().skip(5) {
+        expect_reply(s, &message("news", "last"));
+    }
+}
+
+#[test]
+fn shard_channels_are_counted_apart() {
+    let srv = server();
+    let mut publisher = srv.connect();
+    let mut a = srv.connect();
+    let mut b = srv.connect();
+    expect(
+        &mut a,
+        &["SSUBSCRIBE", "s"],
+        "*3\r\n$10\r\nssubscribe\r\n$1\r\ns\r\n:1\r\n",
+    );
+    expect(
+        &mut b,
+        &["SUBSCRIBE", "s"],
+        "*3\r\n$9\r\nsubscribe\r\n$1\r\ns\r\n:1\r\n",
+    );
+    expect(
+        &mut publisher,
+        &["PUBSUB", "SHARDNUMSUB", "s"],
+        "*2\r\n$1\r\ns\r\n:1\r\n",
+    );
+    expect(
+        &mut publisher,
+        &["PUBSUB", "NUMSUB", "s"],
+        "*2\r\n$1\r\ns\r\n:1\r\n",
+    );
+    expect(&mut publisher, &["SPUBLISH", "s", "x"], ":1\r\n");
+    expect(&mut publisher, &["PUBLISH", "s", "y"], ":1\r\n");
+    expect_reply(&mut a, &bulks(&["smessage", "s", "x"]));
+    expect_reply(&mut b, &message("s", "y"));
+}
+
+#[test]
+fn a_subscriber_that_never_reads_is_disconnected_at_the_pubsub_limit() {
+    let srv = server();
+    let mut admin = srv.connect();
+    expect(
+        &mut admin,
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 32kb 0 0",
+        ],
+        "+OK\r\n",
+    );
+    let mut lazy = srv.connect();
+    expect(
+        &mut lazy,
+        &["SUBSCRIBE", "flood"],
+        "*3\r\n$9\r\nsubscribe\r\n$5\r\nflood\r\n:1\r\n",
+    );
+    let mut reader = srv.connect();
+    expect(
+        &mut reader,
+        &["SUBSCRIBE", "other"],
+        "*3\r\n$9\r\nsubscribe\r\n$5\r\nother\r\n:1\r\n",
+    );
+    // Publish pipelined batches until the lazy subscriber is dropped: its messages pile up in
+    // the server faster than the kernel takes them once the socket buffers are full.
+    let payload = "x".repeat(4000);
+    let mut batch = Vec::new();
+    for _ in 0..64 {
+        batch.extend(encode_request(&["PUBLISH", "flood", &payload]));
+    }
+    let mut publisher = srv.connect();
+    eventually("the lazy subscriber to be disconnected", || {
+        publisher.send_raw(&batch).unwrap();
+        for _ in 0..64 {
+            let r = publisher.read_reply().expect("PUBLISH reply");
+            assert!(r == b":1\r\n" || r == b":0\r\n", "{}", escape(&r));
+        }
+        let n = req(&mut admin, &["PUBSUB", "NUMSUB", "flood"]);
+        (n == b"*2\r\n$5\r\nflood\r\n:0\r\n").then_some(())
+    });
+    // The server is healthy and other subscribers still get their messages.
+    expect(&mut admin, &["PING"], "+PONG\r\n");
+    expect(&mut admin, &["PUBLISH", "other", "still"], ":1\r\n");
+    expect_reply(&mut reader, &message("other", "still"));
+    let cleared = lazy.read_until_closed();
+    assert!(
+        cleared.is_ok() || matches!(cleared, Err(ReadError::Closed { .. })),
+        "the lazy subscriber's connection stays open"
+    );
+    expect(
+        &mut admin,
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 32mb 8mb 60",
+        ],
+        "+OK\r\n",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// WATCH races
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn watch_is_broken_by_another_clients_write_only() {
+    let srv = server();
+    let mut a = srv.connect();
+    let mut b = srv.connect();
+    expect(&mut a, &["WATCH", "k"], "+OK\r\n");
+    expect(&mut b, &["SET", "k", "theirs"], "+OK\r\n");
+    expect(&mut a, &["MULTI"], "+OK\r\n");
+    expect(&mut a, &["SET", "k", "mine"], "+QUEUED\r\n");
+    expect(&mut a, &["EXEC"], "*-1\r\n");
+    expect(&mut a, &["GET", "k"], "$6\r\ntheirs\r\n");
+
+    expect(&mut a, &["WATCH", "k"], "+OK\r\n");
+    expect(&mut b, &["SET", "unrelated", "1"], "+OK\r\n");
+    expect(&mut b, &["GET", "k"], "$6\r\ntheirs\r\n");
+    expect(&mut a, &["MULTI"], "+OK\r\n");
+    expect(&mut a, &["SET", "k", "mine"], "+QUEUED\r\n");
+    expect(&mut a, &["EXEC"], "*1\r\n+OK\r\n");
+    expect(&mut b, &["GET", "k"], "$4\r\nmine\r\n");
+
+    // A write in another database does not touch the watched key.
+    expect(&mut a, &["WATCH", "k"], "+OK\r\n");
+    expect(&mut b, &["SELECT", "3"], "+OK\r\n");
+    expect(&mut b, &["SET", "k", "elsewhere"], "+OK\r\n");
+    expect(&mut a, &["MULTI"], "+OK\r\n");
+    expect(&mut a, &["PING"], "+QUEUED\r\n");
+    expect(&mut a, &["EXEC"], "*1\r\n+PONG\r\n");
+    // Another client's FLUSHALL does.
+    expect(&mut a, &["WATCH", "k"], "+OK\r\n");
+    expect(&mut b, &["FLUSHALL"], "+OK\r\n");
+    expect(&mut a, &["MULTI"], "+OK\r\n");
+    expect(&mut a, &["PING"], "+QUEUED\r\n");
+    expect(&mut a, &["EXEC"], "*-1\r\n");
+}
+
+#[test]
+fn watch_is_broken_by_expiry() {
+    let srv = server();
+    let mut a = srv.connect();
+    let mut b = srv.connect();
+    // Nobody touches the key: it only passes its TTL.
+    expect(&mut a, &["SET", "k", "v", "PX", "100"], "+OK\r\n");
+    expect(&mut a, &["WATCH", "k"], "+OK\r\n");
+    std::thread::sleep(Duration::from_millis(150));
+    expect(&mut a, &["MULTI"], "+OK\r\n");
+    expect(&mut a, &["PING"], "+QUEUED\r\n");
+    expect(&mut a, &["EXEC"], "*-1\r\n");
+    // Another client's access deletes it first.
+    expect(&mut a, &["SET", "k", "v", "PX", "50"], "+OK\r\n");
+    expect(&mut a, &["WATCH", "k"], "+OK\r\n");
+    eventually("k to expire", || {
+        (req(&mut b, &["EXISTS", "k"]) == b":0\r\n").then_some(())
+    });
+    expect(&mut a, &["MULTI"], "+OK\r\n");
+    expect(&mut a, &["PING"], "+QUEUED\r\n");
+    expect(&mut a, &["EXEC"], "*-1\r\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyspace notifications
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn keyspace_events_reach_another_client() {
+    let srv = server();
+    let mut admin = srv.connect();
+    expect(
+        &mut admin,
+        &["CONFIG", "SET", "notify-keyspace-events", "KEA"],
+        "+OK\r\n",
+    );
+    let mut sub = srv.connect();
+    expect(
+        &mut sub,
+        &["PSUBSCRIBE", "__keyevent@0__:*"],
+        "*3\r\n$10\r\npsubscribe\r\n$16\r\n__keyevent@0__:*\r\n:1\r\n",
+    );
+    let ev = |event: &str, key: &str| {
+        pmessage("__keyevent@0__:*", &format!("__keyevent@0__:{event}"), key)
+    };
+    expect(&mut admin, &["SET", "k", "v"], "+OK\r\n");
+    expect(&mut admin, &["DEL", "k"], ":1\r\n");
+    expect(&mut admin, &["LPUSH", "l", "a"], ":1\r\n");
+    expect(&mut admin, &["ZADD", "z", "1", "m"], ":1\r\n");
+    expect(&mut admin, &["SELECT", "1"], "+OK\r\n");
+    expect(&mut admin, &["SET", "ignored", "v"], "+OK\r\n");
+    expect(&mut admin, &["SELECT", "0"], "+OK\r\n");
+    expect(&mut admin, &["SET", "e", "v", "PX", "20"], "+OK\r\n");
+    expect_reply(&mut sub, &ev("set", "k"));
+    expect_reply(&mut sub, &ev("del", "k"));
+    expect_reply(&mut sub, &ev("lpush", "l"));
+    expect_reply(&mut sub, &ev("zadd", "z"));
+    expect_reply(&mut sub, &ev("set", "e"));
+    expect_reply(&mut sub, &ev("expire", "e"));
+    // The active expiry cycle removes e without anyone touching it.
+    expect_reply(&mut sub, &ev("expired", "e"));
+    expect(
+        &mut admin,
+        &["CONFIG", "SET", "notify-keyspace-events", ""],
+        "+OK\r\n",
+    );
+    expect(&mut admin, &["SET", "k", "v"], "+OK\r\n");
+    expect(
+        &mut admin,
+        &["PUBLISH", "__keyevent@0__:probe", "x"],
+        ":1\r\n",
+    );
+    expect_reply(&mut sub, &ev("probe", "x"));
+}
