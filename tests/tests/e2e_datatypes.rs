@@ -596,3 +596,211 @@ fn keyspace_events_reach_another_client() {
     );
     expect_reply(&mut sub, &ev("probe", "x"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Blocking pops: the less common ways a key becomes ready
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn blmove_into_a_key_of_another_type_fails_the_waiter_and_keeps_the_element() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    expect(&mut admin, &["SET", "dst", "string"], "+OK\r\n");
+    w.send(&["BLMOVE", "src", "dst", "LEFT", "LEFT", "0"])
+        .unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["RPUSH", "src", "a"], ":1\r\n");
+    expect_reply(
+        &mut w,
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    wait_blocked(&mut admin, 0);
+    expect(&mut admin, &["LRANGE", "src", "0", "-1"], &bulks(&["a"]));
+}
+
+#[test]
+fn a_waiter_ignores_a_key_of_another_type() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    w.send(&["BLPOP", "k", "0"]).unwrap();
+    let mut zw = srv.connect();
+    zw.send(&["BZPOPMIN", "k", "0"]).unwrap();
+    wait_blocked(&mut admin, 2);
+    // A sorted set under the key serves the BZPOPMIN waiter only.
+    expect(&mut admin, &["ZADD", "k", "1", "m"], ":1\r\n");
+    expect_reply(&mut zw, "*3\r\n$1\r\nk\r\n$1\r\nm\r\n$1\r\n1\r\n");
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["SET", "k", "v"], "+OK\r\n");
+    expect(&mut admin, &["DEL", "k"], ":1\r\n");
+    expect(&mut admin, &["RPUSH", "k", "x"], ":1\r\n");
+    expect_reply(&mut w, &bulks(&["k", "x"]));
+}
+
+#[test]
+fn rename_swapdb_and_lmove_wake_waiters() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    w.send(&["BLPOP", "l", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["RPUSH", "tmp", "r"], ":1\r\n");
+    expect(&mut admin, &["RENAME", "tmp", "l"], "+OK\r\n");
+    expect_reply(&mut w, &bulks(&["l", "r"]));
+
+    w.send(&["BLPOP", "l", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["SELECT", "1"], "+OK\r\n");
+    expect(&mut admin, &["RPUSH", "l", "s"], ":1\r\n");
+    expect(&mut admin, &["SWAPDB", "0", "1"], "+OK\r\n");
+    expect_reply(&mut w, &bulks(&["l", "s"]));
+    expect(&mut admin, &["SELECT", "0"], "+OK\r\n");
+
+    w.send(&["BLPOP", "l", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["RPUSH", "src", "m"], ":1\r\n");
+    expect(
+        &mut admin,
+        &["LMOVE", "src", "l", "LEFT", "LEFT"],
+        "$1\r\nm\r\n",
+    );
+    expect_reply(&mut w, &bulks(&["l", "m"]));
+
+    w.send(&["BLPOP", "l", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["RPUSH", "c", "k"], ":1\r\n");
+    expect(&mut admin, &["COPY", "c", "l"], ":1\r\n");
+    expect_reply(&mut w, &bulks(&["l", "k"]));
+    wait_blocked(&mut admin, 0);
+}
+
+#[test]
+fn a_blmove_waiter_feeds_a_waiter_on_its_destination() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut mover = srv.connect();
+    mover
+        .send(&["BLMOVE", "a", "b", "RIGHT", "LEFT", "0"])
+        .unwrap();
+    wait_blocked(&mut admin, 1);
+    let mut popper = srv.connect();
+    popper.send(&["BLPOP", "b", "0"]).unwrap();
+    wait_blocked(&mut admin, 2);
+    expect(&mut admin, &["RPUSH", "a", "x"], ":1\r\n");
+    expect_reply(&mut mover, "$1\r\nx\r\n");
+    expect_reply(&mut popper, &bulks(&["b", "x"]));
+    expect(&mut admin, &["EXISTS", "a", "b"], ":0\r\n");
+}
+
+#[test]
+fn served_pops_emit_events_and_break_watches() {
+    let srv = server();
+    let mut admin = srv.connect();
+    expect(
+        &mut admin,
+        &["CONFIG", "SET", "notify-keyspace-events", "KEA"],
+        "+OK\r\n",
+    );
+    let mut sub = srv.connect();
+    expect(
+        &mut sub,
+        &["PSUBSCRIBE", "__keyevent@0__:*"],
+        "*3\r\n$10\r\npsubscribe\r\n$16\r\n__keyevent@0__:*\r\n:1\r\n",
+    );
+    let mut watcher = srv.connect();
+    let mut w = srv.connect();
+    expect(&mut admin, &["RPUSH", "l", "seed"], ":1\r\n");
+    expect(&mut admin, &["LPOP", "l"], "$4\r\nseed\r\n");
+    w.send(&["BLPOP", "l", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut watcher, &["WATCH", "l"], "+OK\r\n");
+    expect(&mut admin, &["RPUSH", "l", "x"], ":1\r\n");
+    expect_reply(&mut w, &bulks(&["l", "x"]));
+    expect(&mut watcher, &["MULTI"], "+OK\r\n");
+    expect(&mut watcher, &["PING"], "+QUEUED\r\n");
+    expect(&mut watcher, &["EXEC"], "*-1\r\n");
+    let ev = |event: &str, key: &str| {
+        pmessage("__keyevent@0__:*", &format!("__keyevent@0__:{event}"), key)
+    };
+    for (e, k) in [
+        ("rpush", "l"),
+        ("lpop", "l"),
+        ("del", "l"),
+        ("rpush", "l"),
+        ("lpop", "l"),
+        ("del", "l"),
+    ] {
+        expect_reply(&mut sub, &ev(e, k));
+    }
+    w.send(&["BZPOPMAX", "z", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["ZADD", "z", "1", "a", "2", "b"], ":2\r\n");
+    expect_reply(&mut w, "*3\r\n$1\r\nz\r\n$1\r\nb\r\n$1\r\n2\r\n");
+    expect_reply(&mut sub, &ev("zadd", "z"));
+    expect_reply(&mut sub, &ev("zpopmax", "z"));
+    expect(
+        &mut admin,
+        &["CONFIG", "SET", "notify-keyspace-events", ""],
+        "+OK\r\n",
+    );
+}
+
+#[test]
+fn killed_and_listed_blocked_clients() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    let id = client_id(&mut w);
+    w.send(&["BLPOP", "l", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    let list = req(&mut admin, &["CLIENT", "LIST", "ID", &id]);
+    let text = String::from_utf8_lossy(&list).into_owned();
+    for field in [" flags=b ", " cmd=blpop "] {
+        assert!(text.contains(field), "{field:?} missing in {text}");
+    }
+    expect(&mut admin, &["CLIENT", "KILL", "ID", &id], ":1\r\n");
+    wait_blocked(&mut admin, 0);
+    expect(&mut admin, &["RPUSH", "l", "x"], ":1\r\n");
+    expect(&mut admin, &["LLEN", "l"], ":1\r\n");
+}
+
+#[test]
+fn a_short_timeout_with_several_waiters() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut quick = srv.connect();
+    let mut slow = srv.connect();
+    quick.send(&["BLPOP", "l", "0.1"]).unwrap();
+    slow.send(&["BLPOP", "l", "0"]).unwrap();
+    expect_reply(&mut quick, "*-1\r\n");
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["RPUSH", "l", "x"], ":1\r\n");
+    expect_reply(&mut slow, &bulks(&["l", "x"]));
+}
+
+#[test]
+fn idle_timeout_spares_blocked_clients_and_subscribers() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let _idle = srv.connect();
+    let mut sub = srv.connect();
+    expect(
+        &mut sub,
+        &["SUBSCRIBE", "ch"],
+        "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n",
+    );
+    let mut w = srv.connect();
+    w.send(&["BLPOP", "l", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["CONFIG", "SET", "timeout", "1"], "+OK\r\n");
+    // Only the plain idle client goes (admin keeps interacting by polling).
+    eventually("the idle client to be closed", || {
+        (info_field(&mut admin, "clients", "connected_clients") == "3").then_some(())
+    });
+    expect(&mut admin, &["CONFIG", "SET", "timeout", "0"], "+OK\r\n");
+    expect(&mut admin, &["PUBLISH", "ch", "hi"], ":1\r\n");
+    expect_reply(&mut sub, &message("ch", "hi"));
+    expect(&mut admin, &["RPUSH", "l", "x"], ":1\r\n");
+    expect_reply(&mut w, &bulks(&["l", "x"]));
+}

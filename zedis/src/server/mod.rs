@@ -544,7 +544,9 @@ fn cron(eng: &mut Engine, shared: &NetShared) {
     let timeout = eng.config.timeout as u64;
     if timeout > 0 {
         for c in eng.clients.values() {
-            if !c.monitor && now.saturating_sub(c.last_interaction_ms) > timeout * 1000 {
+            // As Redis: blocked clients and subscribers never count as idle.
+            let exempt = c.monitor || c.blocked.is_some() || c.subs.any();
+            if !exempt && now.saturating_sub(c.last_interaction_ms) > timeout * 1000 {
                 c.mailbox.close();
             }
         }
