@@ -804,3 +804,95 @@ fn idle_timeout_spares_blocked_clients_and_subscribers() {
     expect(&mut admin, &["RPUSH", "l", "x"], ":1\r\n");
     expect_reply(&mut w, &bulks(&["l", "x"]));
 }
+
+/// Every blocking command answers a served wait exactly as it answers when the data is already
+/// there, in RESP2 and RESP3.
+#[test]
+fn served_replies_match_immediate_replies() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["BLPOP", "k", "0"], &["RPUSH", "k", "a", "b"]),
+        (&["BRPOP", "k", "0"], &["RPUSH", "k", "a", "b"]),
+        (
+            &["BLMOVE", "k", "d", "RIGHT", "LEFT", "0"],
+            &["RPUSH", "k", "a", "b"],
+        ),
+        (
+            &["BLMOVE", "k", "k", "LEFT", "RIGHT", "0"],
+            &["RPUSH", "k", "a", "b"],
+        ),
+        (&["BRPOPLPUSH", "k", "d", "0"], &["RPUSH", "k", "a", "b"]),
+        (
+            &["BLMPOP", "0", "1", "k", "LEFT", "COUNT", "5"],
+            &["RPUSH", "k", "a", "b"],
+        ),
+        (
+            &["BLMPOP", "0", "1", "k", "RIGHT"],
+            &["RPUSH", "k", "a", "b"],
+        ),
+        (
+            &["BZPOPMIN", "k", "0"],
+            &["ZADD", "k", "1.5", "a", "2", "b"],
+        ),
+        (
+            &["BZPOPMAX", "k", "0"],
+            &["ZADD", "k", "1.5", "a", "2", "b"],
+        ),
+        (
+            &["BZMPOP", "0", "1", "k", "MIN", "COUNT", "5"],
+            &["ZADD", "k", "1.5", "a", "2", "b"],
+        ),
+        (
+            &["BZMPOP", "0", "1", "k", "MAX"],
+            &["ZADD", "k", "1.5", "a", "2", "b"],
+        ),
+    ];
+    for proto in ["2", "3"] {
+        let mut w = srv.connect();
+        let hello = req(&mut w, &["HELLO", proto]);
+        assert!(matches!(hello.first(), Some(b'*') | Some(b'%')));
+        for (cmd, feed) in cases {
+            req(&mut admin, &["DEL", "k", "d"]);
+            req(&mut admin, feed);
+            let immediate = req(&mut w, cmd);
+            let after_immediate = req(&mut admin, &["DUMP", "k"]);
+            req(&mut admin, &["DEL", "k", "d"]);
+            w.send(cmd).unwrap();
+            wait_blocked(&mut admin, 1);
+            req(&mut admin, feed);
+            let served = w.read_reply().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+            assert_eq!(
+                escape(&served),
+                escape(&immediate),
+                "RESP{proto} {} served differs from immediate",
+                cmd.join(" ")
+            );
+            assert_eq!(
+                escape(&req(&mut admin, &["DUMP", "k"])),
+                escape(&after_immediate),
+                "RESP{proto} {}: the key is left differently",
+                cmd.join(" ")
+            );
+            wait_blocked(&mut admin, 0);
+        }
+    }
+}
+
+#[test]
+fn keys_made_ready_by_one_transaction_are_served_in_push_order() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    w.send(&["BLPOP", "a", "b", "0"]).unwrap();
+    let mut w2 = srv.connect();
+    w2.send(&["BLPOP", "a", "0"]).unwrap();
+    wait_blocked(&mut admin, 2);
+    expect(&mut admin, &["MULTI"], "+OK\r\n");
+    expect(&mut admin, &["RPUSH", "b", "1"], "+QUEUED\r\n");
+    expect(&mut admin, &["RPUSH", "a", "2"], "+QUEUED\r\n");
+    expect(&mut admin, &["EXEC"], "*2\r\n:1\r\n:1\r\n");
+    // b became ready first: the first waiter takes it, and a goes to the second waiter.
+    expect_reply(&mut w, &bulks(&["b", "1"]));
+    expect_reply(&mut w2, &bulks(&["a", "2"]));
+}
