@@ -848,20 +848,39 @@ fn served_replies_match_immediate_replies() {
             &["ZADD", "k", "1.5", "a", "2", "b"],
         ),
     ];
+    // The keyspace events of both paths must match too.
+    expect(
+        &mut admin,
+        &["CONFIG", "SET", "notify-keyspace-events", "KEA"],
+        "+OK\r\n",
+    );
+    let mut sub = srv.connect();
+    req(&mut sub, &["PSUBSCRIBE", "__key*__:*"]);
     for proto in ["2", "3"] {
         let mut w = srv.connect();
         let hello = req(&mut w, &["HELLO", proto]);
         assert!(matches!(hello.first(), Some(b'*') | Some(b'%')));
         for (cmd, feed) in cases {
             req(&mut admin, &["DEL", "k", "d"]);
+            events_until_mark(&mut sub, &mut admin);
             req(&mut admin, feed);
             let immediate = req(&mut w, cmd);
             let after_immediate = req(&mut admin, &["DUMP", "k"]);
+            let immediate_events = events_until_mark(&mut sub, &mut admin);
+            assert!(immediate_events.len() >= 4, "{immediate_events:?}");
             req(&mut admin, &["DEL", "k", "d"]);
+            events_until_mark(&mut sub, &mut admin);
             w.send(cmd).unwrap();
             wait_blocked(&mut admin, 1);
             req(&mut admin, feed);
             let served = w.read_reply().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+            let served_events = events_until_mark(&mut sub, &mut admin);
+            assert_eq!(
+                served_events,
+                immediate_events,
+                "RESP{proto} {}: events differ",
+                cmd.join(" ")
+            );
             assert_eq!(
                 escape(&served),
                 escape(&immediate),
@@ -876,6 +895,20 @@ fn served_replies_match_immediate_replies() {
             );
             wait_blocked(&mut admin, 0);
         }
+    }
+}
+
+/// Publishes a marker on the keyevent space and returns the events `sub` got before it, as text.
+fn events_until_mark(sub: &mut RawConn, admin: &mut RawConn) -> Vec<String> {
+    req(admin, &["PUBLISH", "__keyevent@0__:mark", "-"]);
+    let mut got = Vec::new();
+    loop {
+        let frame = sub.read_reply().unwrap_or_else(|e| panic!("no event: {e}"));
+        let text = escape(&frame);
+        if text.contains("__keyevent@0__:mark") {
+            return got;
+        }
+        got.push(text);
     }
 }
 
