@@ -24,7 +24,11 @@ fn target() -> Kind {
 }
 
 fn server() -> Server {
-    Server::start(target(), &[]).unwrap_or_else(|e| panic!("{e:#}"))
+    server_with(&[])
+}
+
+fn server_with(extra: &[&str]) -> Server {
+    Server::start(target(), extra).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn eventually<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
@@ -98,7 +102,10 @@ fn client_id(conn: &mut RawConn) -> String {
 
 #[test]
 fn blocked_waiters_are_served_oldest_first() {
-    let srv = server();
+    blocked_waiters_are_served_oldest_first_on(&server());
+}
+
+fn blocked_waiters_are_served_oldest_first_on(srv: &Server) {
     let mut admin = srv.connect();
     let mut waiters: Vec<RawConn> = (0..3).map(|_| srv.connect()).collect();
     for (i, w) in waiters.iter_mut().enumerate() {
@@ -194,7 +201,10 @@ fn blocking_timeouts_answer_null() {
 
 #[test]
 fn a_waiter_that_disconnects_is_forgotten_and_no_push_is_lost() {
-    let srv = server();
+    a_waiter_that_disconnects_is_forgotten_and_no_push_is_lost_on(&server());
+}
+
+fn a_waiter_that_disconnects_is_forgotten_and_no_push_is_lost_on(srv: &Server) {
     let mut admin = srv.connect();
     let mut gone = srv.connect();
     gone.send(&["BLPOP", "l", "0"]).unwrap();
@@ -264,7 +274,10 @@ fn a_push_inside_exec_serves_waiters_after_the_transaction() {
 
 #[test]
 fn pipelined_commands_behind_a_blocked_one_wait_for_it() {
-    let srv = server();
+    pipelined_commands_behind_a_blocked_one_wait_for_it_on(&server());
+}
+
+fn pipelined_commands_behind_a_blocked_one_wait_for_it_on(srv: &Server) {
     let mut admin = srv.connect();
     let mut w = srv.connect();
     let mut pipeline = encode_request(&["BLPOP", "l", "0"]);
@@ -421,7 +434,10 @@ fn shard_channels_are_counted_apart() {
 
 #[test]
 fn a_subscriber_that_never_reads_is_disconnected_at_the_pubsub_limit() {
-    let srv = server();
+    a_subscriber_that_never_reads_is_disconnected_at_the_pubsub_limit_on(&server());
+}
+
+fn a_subscriber_that_never_reads_is_disconnected_at_the_pubsub_limit_on(srv: &Server) {
     let mut admin = srv.connect();
     expect(
         &mut admin,
@@ -748,7 +764,10 @@ fn served_pops_emit_events_and_break_watches() {
 
 #[test]
 fn killed_and_listed_blocked_clients() {
-    let srv = server();
+    killed_and_listed_blocked_clients_on(&server());
+}
+
+fn killed_and_listed_blocked_clients_on(srv: &Server) {
     let mut admin = srv.connect();
     let mut w = srv.connect();
     let id = client_id(&mut w);
@@ -809,7 +828,10 @@ fn idle_timeout_spares_blocked_clients_and_subscribers() {
 /// there, in RESP2 and RESP3.
 #[test]
 fn served_replies_match_immediate_replies() {
-    let srv = server();
+    served_replies_match_immediate_replies_on(&server());
+}
+
+fn served_replies_match_immediate_replies_on(srv: &Server) {
     let mut admin = srv.connect();
     let cases: &[(&[&str], &[&str])] = &[
         (&["BLPOP", "k", "0"], &["RPUSH", "k", "a", "b"]),
@@ -944,4 +966,23 @@ fn keys_made_ready_by_one_transaction_are_served_in_push_order() {
     // b became ready first: the first waiter takes it, and a goes to the second waiter.
     expect_reply(&mut w, &bulks(&["b", "1"]));
     expect_reply(&mut w2, &bulks(&["a", "2"]));
+}
+
+/// The same scenarios with I/O threads (zedis then decodes and writes on other threads than the
+/// store thread, which is where wake-ups and disconnects of blocked clients race).
+#[test]
+fn blocking_and_pubsub_scenarios_with_io_threads() {
+    let srv = server_with(&["--io-threads", "2"]);
+    blocked_waiters_are_served_oldest_first_on(&srv);
+    expect(&mut srv.connect(), &["FLUSHALL"], "+OK\r\n");
+    pipelined_commands_behind_a_blocked_one_wait_for_it_on(&srv);
+    expect(&mut srv.connect(), &["FLUSHALL"], "+OK\r\n");
+    killed_and_listed_blocked_clients_on(&srv);
+    expect(&mut srv.connect(), &["FLUSHALL"], "+OK\r\n");
+    a_subscriber_that_never_reads_is_disconnected_at_the_pubsub_limit_on(&srv);
+    expect(&mut srv.connect(), &["FLUSHALL"], "+OK\r\n");
+    a_waiter_that_disconnects_is_forgotten_and_no_push_is_lost_on(&srv);
+    expect(&mut srv.connect(), &["FLUSHALL"], "+OK\r\n");
+    served_replies_match_immediate_replies_on(&srv);
+    expect(&mut srv.connect(), &["FLUSHALL"], "+OK\r\n");
 }
