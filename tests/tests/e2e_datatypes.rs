@@ -986,3 +986,77 @@ fn blocking_and_pubsub_scenarios_with_io_threads() {
     served_replies_match_immediate_replies_on(&srv);
     expect(&mut srv.connect(), &["FLUSHALL"], "+OK\r\n");
 }
+
+#[test]
+fn pipelined_blocking_pops_take_one_element_each() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    let mut pipeline = encode_request(&["BLPOP", "l", "0"]);
+    pipeline.extend(encode_request(&["BLPOP", "l", "0"]));
+    pipeline.extend(encode_request(&["BLPOP", "l", "0.05"]));
+    pipeline.extend(encode_request(&["PING"]));
+    w.send_raw(&pipeline).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["RPUSH", "l", "a", "b"], ":2\r\n");
+    expect_reply(&mut w, &bulks(&["l", "a"]));
+    expect_reply(&mut w, &bulks(&["l", "b"]));
+    expect_reply(&mut w, "*-1\r\n");
+    expect_reply(&mut w, "+PONG\r\n");
+}
+
+#[test]
+fn waiters_wait_in_their_own_database_and_survive_flushall() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    expect(&mut w, &["SELECT", "1"], "+OK\r\n");
+    w.send(&["BLPOP", "l", "0"]).unwrap();
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["RPUSH", "l", "db0"], ":1\r\n");
+    expect(&mut admin, &["FLUSHALL"], "+OK\r\n");
+    wait_blocked(&mut admin, 1);
+    expect(&mut admin, &["SELECT", "1"], "+OK\r\n");
+    expect(&mut admin, &["RPUSH", "l", "db1"], ":1\r\n");
+    expect_reply(&mut w, &bulks(&["l", "db1"]));
+}
+
+#[test]
+fn publish_inside_exec_reaches_subscribers_at_exec() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut sub = srv.connect();
+    expect(
+        &mut sub,
+        &["SUBSCRIBE", "ch"],
+        "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n",
+    );
+    expect(&mut admin, &["MULTI"], "+OK\r\n");
+    expect(&mut admin, &["PUBLISH", "ch", "one"], "+QUEUED\r\n");
+    expect(&mut admin, &["PUBLISH", "ch", "two"], "+QUEUED\r\n");
+    expect(&mut admin, &["EXEC"], "*2\r\n:1\r\n:1\r\n");
+    expect_reply(&mut sub, &message("ch", "one"));
+    expect_reply(&mut sub, &message("ch", "two"));
+}
+
+#[test]
+fn resp3_subscriber_gets_pushes_between_its_replies() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut sub = srv.connect();
+    let hello = req(&mut sub, &["HELLO", "3"]);
+    assert_eq!(hello.first(), Some(&b'%'));
+    expect(
+        &mut sub,
+        &["SUBSCRIBE", "ch"],
+        ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n",
+    );
+    expect(&mut admin, &["PUBLISH", "ch", "m"], ":1\r\n");
+    // Any command still works in RESP3; the push arrives first.
+    expect(
+        &mut sub,
+        &["SET", "k", "v"],
+        ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n",
+    );
+    expect_reply(&mut sub, "+OK\r\n");
+}
