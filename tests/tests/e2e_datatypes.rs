@@ -1060,3 +1060,28 @@ fn resp3_subscriber_gets_pushes_between_its_replies() {
     );
     expect_reply(&mut sub, "+OK\r\n");
 }
+
+#[test]
+fn client_unblock_timeout_replies_in_both_protocols() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("2", &["BLMOVE", "a", "b", "LEFT", "LEFT", "0"], "*-1\r\n"),
+        ("2", &["BLMPOP", "0", "1", "a", "LEFT"], "*-1\r\n"),
+        ("2", &["BZMPOP", "0", "1", "a", "MIN"], "*-1\r\n"),
+        ("3", &["BLMOVE", "a", "b", "LEFT", "LEFT", "0"], "_\r\n"),
+        ("3", &["BLPOP", "a", "0"], "_\r\n"),
+        ("3", &["BZPOPMIN", "a", "0"], "_\r\n"),
+        ("3", &["BZMPOP", "0", "1", "a", "MIN"], "_\r\n"),
+    ];
+    for (proto, cmd, want) in cases {
+        let mut w = srv.connect();
+        req(&mut w, &["HELLO", proto]);
+        let id = client_id(&mut w);
+        w.send(cmd).unwrap();
+        wait_blocked(&mut admin, 1);
+        expect(&mut admin, &["CLIENT", "UNBLOCK", &id, "TIMEOUT"], ":1\r\n");
+        expect_reply(&mut w, want);
+        wait_blocked(&mut admin, 0);
+    }
+}
