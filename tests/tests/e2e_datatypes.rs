@@ -812,12 +812,22 @@ fn idle_timeout_spares_blocked_clients_and_subscribers() {
     let mut w = srv.connect();
     w.send(&["BLPOP", "l", "0"]).unwrap();
     wait_blocked(&mut admin, 1);
+    // A client whose write is held by CLIENT PAUSE counts as blocked too.
+    expect(
+        &mut admin,
+        &["CLIENT", "PAUSE", "60000", "WRITE"],
+        "+OK\r\n",
+    );
+    let mut held = srv.connect();
+    held.send(&["SET", "k", "v"]).unwrap();
     expect(&mut admin, &["CONFIG", "SET", "timeout", "1"], "+OK\r\n");
     // Only the plain idle client goes (admin keeps interacting by polling).
     eventually("the idle client to be closed", || {
-        (info_field(&mut admin, "clients", "connected_clients") == "3").then_some(())
+        (info_field(&mut admin, "clients", "connected_clients") == "4").then_some(())
     });
     expect(&mut admin, &["CONFIG", "SET", "timeout", "0"], "+OK\r\n");
+    expect(&mut admin, &["CLIENT", "UNPAUSE"], "+OK\r\n");
+    expect_reply(&mut held, "+OK\r\n");
     expect(&mut admin, &["PUBLISH", "ch", "hi"], ":1\r\n");
     expect_reply(&mut sub, &message("ch", "hi"));
     expect(&mut admin, &["RPUSH", "l", "x"], ":1\r\n");
