@@ -1095,3 +1095,22 @@ fn client_unblock_timeout_replies_in_both_protocols() {
         wait_blocked(&mut admin, 0);
     }
 }
+
+#[test]
+fn a_key_named_twice_serves_its_waiter_once() {
+    let srv = server();
+    let mut admin = srv.connect();
+    let mut w = srv.connect();
+    w.send(&["BLPOP", "l", "l", "0"]).unwrap();
+    let mut w2 = srv.connect();
+    w2.send(&["BZPOPMIN", "z", "z", "z", "0"]).unwrap();
+    wait_blocked(&mut admin, 2);
+    expect(&mut admin, &["RPUSH", "l", "a", "b"], ":2\r\n");
+    expect_reply(&mut w, &bulks(&["l", "a"]));
+    expect(&mut admin, &["LRANGE", "l", "0", "-1"], &bulks(&["b"]));
+    expect(&mut admin, &["ZADD", "z", "1", "m", "2", "n"], ":2\r\n");
+    expect_reply(&mut w2, "*3\r\n$1\r\nz\r\n$1\r\nm\r\n$1\r\n1\r\n");
+    expect(&mut admin, &["ZCARD", "z"], ":1\r\n");
+    wait_blocked(&mut admin, 0);
+    expect(&mut w, &["PING"], "+PONG\r\n");
+}
