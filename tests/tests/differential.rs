@@ -14,8 +14,24 @@ const PENDING_COMMANDS: &[&str] = &[];
 
 /// Prefixes every case name must start with (keeps filters and reports predictable).
 const PREFIXES: &[&str] = &[
-    "conn/", "strings/", "bits/", "keys/", "expire/", "server/", "proto/", "hashes/", "lists/",
-    "sets/", "zsets/", "geo/", "notify/", "hll/", "sort/",
+    "conn/",
+    "strings/",
+    "bits/",
+    "keys/",
+    "expire/",
+    "server/",
+    "proto/",
+    "hashes/",
+    "lists/",
+    "sets/",
+    "zsets/",
+    "geo/",
+    "notify/",
+    "hll/",
+    "sort/",
+    "multi/",
+    "pubsub/",
+    "blocking/",
 ];
 
 #[test]

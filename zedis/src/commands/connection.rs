@@ -200,6 +200,10 @@ pub fn client_setname(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// CLIENT UNBLOCK id [TIMEOUT|ERROR]
 pub fn client_unblock(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    // Redis accepts 3 or 4 arguments; more is its generic subcommand syntax error.
+    if args.len() > 4 {
+        return Err(CmdError::subcommand_syntax(&args[1], "client"));
+    }
     let error = match args.get(3) {
         None => false,
         Some(a) if crate::commands::is(a, "timeout") => false,
@@ -246,7 +250,8 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
     if c.subs.any() {
         flags.push('P');
     }
-    if c.tx.in_multi() {
+    // Redis keeps the MULTI flag while EXEC runs the queue.
+    if c.tx.in_multi() || c.tx.in_exec {
         flags.push('x');
     }
     if c.unix {
@@ -279,7 +284,11 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
         c.subs.channels.len(),
         c.subs.patterns.len(),
         c.subs.shard.len(),
-        c.tx.queued.as_ref().map_or(-1, |q| q.len() as i64),
+        if c.tx.in_exec {
+            c.tx.exec_len as i64
+        } else {
+            c.tx.queued.as_ref().map_or(-1, |q| q.len() as i64)
+        },
         pending_out,
         pending_out + std::mem::size_of::<Client>(),
         c.last_cmd,

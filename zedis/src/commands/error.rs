@@ -71,6 +71,13 @@ impl CmdError {
         m.extend_from_slice(format!("'. Try {} HELP.", cmd.to_ascii_uppercase()).as_bytes());
         CmdError::Raw(m)
     }
+    /// Redis's `addReplySubcommandSyntaxError`: a known subcommand with too many arguments.
+    pub fn subcommand_syntax(sub: &[u8], cmd: &str) -> CmdError {
+        let mut m = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
+        m.extend_from_slice(&sub[..sub.len().min(128)]);
+        m.extend_from_slice(format!("'. Try {} HELP.", cmd.to_ascii_uppercase()).as_bytes());
+        CmdError::Raw(m)
+    }
 
     /// The bytes of the reply after the leading `-`.
     pub fn to_bytes(&self) -> Vec<u8> {

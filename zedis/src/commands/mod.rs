@@ -190,18 +190,19 @@ fn run(
                     .or_default()
                     .rejected_calls += 1;
             }
-            record_error(eng, &e);
-            flag_transaction(client);
-            Reply::new(out, proto).error(&e);
+            let is_exec = lookup(&args[0]).is_some_and(|c| c.name == "exec");
+            reject(eng, client, is_exec, e, out);
             return;
         }
     };
-    if let Some(e) = refusal(eng, client, spec, full) {
-        eng.stats.commands.entry(full).or_default().rejected_calls += 1;
-        record_error(eng, &e);
-        flag_transaction(client);
-        Reply::new(out, proto).error(&e);
-        return;
+    // Commands of an EXEC queue passed these checks when they were queued; Redis does not
+    // repeat them (a PUBLISH queued after SUBSCRIBE runs).
+    if !client.tx.in_exec {
+        if let Some(e) = refusal(eng, client, spec, full) {
+            eng.stats.commands.entry(full).or_default().rejected_calls += 1;
+            reject(eng, client, full == "exec", e, out);
+            return;
+        }
     }
     if client.tx.in_multi() && !transactions::runs_inside_multi(top_name(full)) {
         // Redis does not even keep the commands of a transaction that is already doomed.
@@ -220,7 +221,10 @@ fn run(
         Reply::new(out, proto).error(&e);
         return;
     };
-    client.last_cmd = full;
+    // CLIENT INFO inside EXEC reports `cmd=exec`, as in Redis.
+    if !client.tx.in_exec {
+        client.last_cmd = full;
+    }
     eng.store.signals.event_mark = out.len();
     let started = *clock;
     let result = {
@@ -281,6 +285,27 @@ fn refusal(eng: &Engine, client: &Client, spec: &CommandSpec, full: &str) -> Opt
         )));
     }
     None
+}
+
+/// Answers a command refused before it ran. Like Redis, a refused EXEC (wrong arity, NOAUTH,
+/// subscribed mode) discards the transaction and says why in an EXECABORT error; any other
+/// refusal inside MULTI dooms the transaction.
+fn reject(eng: &mut Engine, client: &mut Client, is_exec: bool, e: CmdError, out: &mut BytesMut) {
+    let proto = client.proto;
+    let e = if is_exec {
+        transactions::discard_transaction(&mut eng.store, client);
+        // Redis's own rejection texts carry no "ERR " (shared errors like NOAUTH keep their code).
+        let why = match &e {
+            CmdError::Err(m) => m.to_string(),
+            other => other.to_string(),
+        };
+        CmdError::full(format!("EXECABORT Transaction discarded because of: {why}"))
+    } else {
+        flag_transaction(client);
+        e
+    };
+    record_error(eng, &e);
+    Reply::new(out, proto).error(&e);
 }
 
 /// A command refused while queueing dooms the transaction (EXEC will answer EXECABORT).

@@ -139,12 +139,20 @@ fn channel_list<'a>(
 }
 
 pub fn pubsub_channels(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    // The table's arity is "at least 2"; Redis itself rejects more than one pattern.
+    if args.len() > 3 {
+        return Err(CmdError::subcommand_syntax(&args[1], "pubsub"));
+    }
     let names: Vec<Bytes> = ctx.eng.pubsub.channels.keys().cloned().collect();
     channel_list(ctx, names.iter(), args.get(2).map(|b| &b[..]));
     Ok(())
 }
 
 pub fn pubsub_shardchannels(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    // The table's arity is "at least 2"; Redis itself rejects more than one pattern.
+    if args.len() > 3 {
+        return Err(CmdError::subcommand_syntax(&args[1], "pubsub"));
+    }
     let names: Vec<Bytes> = ctx.eng.pubsub.shard_channels.keys().cloned().collect();
     channel_list(ctx, names.iter(), args.get(2).map(|b| &b[..]));
     Ok(())

@@ -73,6 +73,7 @@ pub fn exec(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     unwatch_all(&mut ctx.eng.store, ctx.client);
     let queue = ctx.client.tx.queued.take().unwrap_or_default();
     ctx.client.tx.in_exec = true;
+    ctx.client.tx.exec_len = queue.len();
     ctx.out.array(queue.len());
     let mut clock = Instant::now();
     for args in &queue {

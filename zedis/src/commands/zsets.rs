@@ -740,6 +740,13 @@ pub(crate) fn zpop_generic(
             out.array(popped.len());
         }
     }
+    // Redis notifies while popping the first element, after the reply's header: a client
+    // subscribed to its own events (RESP3) sees the push inside the array.
+    if !popped.is_empty() {
+        ctx.notify(ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+        ctx.touch(key);
+    }
+    let out = &mut ctx.out;
     for (m, s) in &popped {
         if shape.nested {
             out.array(2);
@@ -748,10 +755,6 @@ pub(crate) fn zpop_generic(
         out.double(*s);
     }
     ctx.eng.dirty += popped.len() as u64;
-    if !popped.is_empty() {
-        ctx.notify(ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
-        ctx.touch(key);
-    }
     if emptied {
         ctx.eng.store.remove(db, key);
         ctx.notify(GENERIC, "del", key);

@@ -415,7 +415,7 @@ impl Loop {
     }
 
     fn cron(&mut self) {
-        cron(&mut self.eng, &self.shared);
+        cron(&mut self.eng, &self.shared, &self.deferred);
     }
 
     fn finish_shutdown(&mut self) -> i32 {
@@ -519,7 +519,7 @@ fn run_batch(
 }
 
 /// Periodic work, `hz` times a second.
-fn cron(eng: &mut Engine, shared: &NetShared) {
+fn cron(eng: &mut Engine, shared: &NetShared, held: &VecDeque<Deferred>) {
     let now = eng.store.now_ms;
     eng.mem_peak = eng.mem_peak.max(crate::alloc::used_memory() as u64);
     // Statistics samples for the instantaneous rates.
@@ -544,7 +544,13 @@ fn cron(eng: &mut Engine, shared: &NetShared) {
     let timeout = eng.config.timeout as u64;
     if timeout > 0 {
         for c in eng.clients.values() {
-            if !c.monitor && now.saturating_sub(c.last_interaction_ms) > timeout * 1000 {
+            // As Redis: blocked clients (including those held by CLIENT PAUSE) and subscribers
+            // never count as idle.
+            let exempt = c.monitor
+                || c.blocked.is_some()
+                || c.subs.any()
+                || held.iter().any(|d| d.id == c.id);
+            if !exempt && now.saturating_sub(c.last_interaction_ms) > timeout * 1000 {
                 c.mailbox.close();
             }
         }

@@ -280,11 +280,10 @@ where
                         wbuf = BytesMut::new();
                     }
                 }
-                if closing && done == sent {
-                    let _ = wr.shutdown().await;
-                    return;
-                }
-                if closing && !reading {
+                // The store thread closes a client only after delivering the replies it owes
+                // it, so a batch still in flight here belongs to a client killed while blocked
+                // (CLIENT KILL, output limits): Redis frees such a client at once as well.
+                if closing {
                     let _ = wr.shutdown().await;
                     return;
                 }

@@ -44,6 +44,8 @@ pub struct TxState {
     pub watched: Vec<WatchedKey>,
     /// Set while EXEC runs the queue (blocking commands then behave as non-blocking).
     pub in_exec: bool,
+    /// Length of the queue EXEC is running (CLIENT INFO's `multi=` while it runs).
+    pub exec_len: usize,
 }
 
 impl TxState {
