@@ -92,7 +92,8 @@ pub struct Subscriptions {
     pub channels: IndexSet<Bytes>,
     pub patterns: IndexSet<Bytes>,
     pub shard: IndexSet<Bytes>,
-    /// When the client's pending output first passed the soft limit (ms), if it still is over.
+    /// When the client's pending output first passed the soft limit (unix seconds), if it still
+    /// is over.
     pub soft_since: Option<u64>,
 }
 
@@ -229,8 +230,10 @@ pub fn deliver_limited(
     let pending = (c.mailbox.pending_bytes() + bytes.len()) as u64;
     let hard = limit.hard_limit_bytes > 0 && pending > limit.hard_limit_bytes;
     let soft = if limit.soft_limit_bytes > 0 && pending > limit.soft_limit_bytes {
-        let since = *c.subs.soft_since.get_or_insert(now_ms);
-        now_ms.saturating_sub(since) > limit.soft_limit_seconds * 1000
+        // Whole seconds, as Redis (a soft limit of 0 s still allows the rest of this second).
+        let now_s = now_ms / 1000;
+        let since = *c.subs.soft_since.get_or_insert(now_s);
+        now_s.saturating_sub(since) > limit.soft_limit_seconds
     } else {
         c.subs.soft_since = None;
         false
