@@ -3,44 +3,12 @@
 //! it answers at once as if it had timed out. [`serve`] is what a parked client runs when a key it
 //! waits on becomes ready.
 
+use super::lists::{parse_end, parse_mpop, pop_one, push_one, End};
 use super::notify::{GENERIC, LIST};
 use super::zsets::{parse_mpop as parse_zmpop, zpop_generic, PopShape};
-use super::{is, CmdError, CmdResult, Ctx};
+use super::{CmdError, CmdResult, Ctx};
 use crate::store::{ListValue, SmallBytes, Value};
 use bytes::Bytes;
-
-/// Which end of a list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum End {
-    Left,
-    Right,
-}
-
-impl End {
-    fn parse(a: &[u8]) -> Result<End, CmdError> {
-        if is(a, "left") {
-            Ok(End::Left)
-        } else if is(a, "right") {
-            Ok(End::Right)
-        } else {
-            Err(CmdError::syntax())
-        }
-    }
-
-    fn pop_event(self) -> &'static str {
-        match self {
-            End::Left => "lpop",
-            End::Right => "rpop",
-        }
-    }
-
-    fn push_event(self) -> &'static str {
-        match self {
-            End::Left => "lpush",
-            End::Right => "rpush",
-        }
-    }
-}
 
 /// What a parked client will do with a ready key.
 #[derive(Clone, Debug)]
@@ -103,11 +71,7 @@ fn pop_reply(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: Option<usize>, touc
     let n = count.unwrap_or(1).min(l.len());
     let mut popped = Vec::with_capacity(n);
     for _ in 0..n {
-        let v = match end {
-            End::Left => l.items.pop_front(),
-            End::Right => l.items.pop_back(),
-        };
-        popped.extend(v);
+        popped.extend(pop_one(l, end));
     }
     ctx.out.array(2);
     ctx.out.bulk(key);
@@ -147,10 +111,7 @@ fn move_reply(
         return Ok(false);
     }
     super::write_typed(&mut ctx.eng.store, db, dst, Value::as_list_mut)?;
-    let Some(v) = nonempty_list(ctx, src)?.and_then(|l| match from {
-        End::Left => l.items.pop_front(),
-        End::Right => l.items.pop_back(),
-    }) else {
+    let Some(v) = nonempty_list(ctx, src)?.and_then(|l| pop_one(l, from)) else {
         return Ok(false);
     };
     // As lmoveHandlePush: push (creating the list if needed), signal and notify dst, and only
@@ -158,10 +119,7 @@ fn move_reply(
     let reply = v.clone();
     let store = &mut ctx.eng.store;
     match super::write_typed(store, db, dst, Value::as_list_mut)? {
-        Some(d) => match to {
-            End::Left => d.items.push_front(v),
-            End::Right => d.items.push_back(v),
-        },
+        Some(d) => push_one(d, to, v),
         None => {
             let mut l = ListValue::new();
             l.items.push_back(v);
@@ -245,8 +203,8 @@ fn blocking_move(
 
 /// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
 pub fn blmove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let from = End::parse(&args[3])?;
-    let to = End::parse(&args[4])?;
+    let from = parse_end(&args[3])?;
+    let to = parse_end(&args[4])?;
     blocking_move(ctx, args, from, to, &args[5])
 }
 
@@ -255,40 +213,11 @@ pub fn brpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     blocking_move(ctx, args, End::Right, End::Left, &args[3])
 }
 
-/// Parses `numkeys key... LEFT|RIGHT [COUNT n]` starting at `args[first]` (LMPOP's grammar).
-pub fn parse_mpop(args: &[Bytes], first: usize) -> Result<(usize, usize, End, usize), CmdError> {
-    let numkeys = match crate::util::num::parse_i64(&args[first]) {
-        Some(n) if n >= 1 => n as u64,
-        _ => return Err(CmdError::err("numkeys should be greater than 0")),
-    };
-    let where_idx = numkeys.saturating_add(first as u64 + 1);
-    if where_idx >= args.len() as u64 {
-        return Err(CmdError::syntax());
-    }
-    let where_idx = where_idx as usize;
-    let end = End::parse(&args[where_idx])?;
-    let mut count: Option<usize> = None;
-    let mut j = where_idx + 1;
-    while j < args.len() {
-        if count.is_none() && is(&args[j], "count") && j + 1 < args.len() {
-            j += 1;
-            count = match crate::util::num::parse_i64(&args[j]) {
-                Some(n) if n >= 1 => Some(n as usize),
-                _ => return Err(CmdError::err("count should be greater than 0")),
-            };
-        } else {
-            return Err(CmdError::syntax());
-        }
-        j += 1;
-    }
-    Ok((first + 1, where_idx, end, count.unwrap_or(1)))
-}
-
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
 pub fn blmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let deadline = parse_timeout(&args[1], ctx.now_ms())?;
-    let (kstart, kend, end, count) = parse_mpop(args, 2)?;
-    let keys = &args[kstart..kend];
+    let (keys, end, count) = parse_mpop(args, 2)?;
+    let keys = &args[keys];
     for key in keys {
         if nonempty_list(ctx, key)?.is_some() {
             pop_reply(ctx, key, end, Some(count), true);

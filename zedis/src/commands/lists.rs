@@ -28,13 +28,14 @@ fn list_ref<'a>(
     super::read_typed(store, db, key, Value::as_list)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum End {
+/// Which end of a list (also used by the blocking pops).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
     Left,
     Right,
 }
 
-fn parse_end(a: &[u8]) -> Result<End, CmdError> {
+pub(crate) fn parse_end(a: &[u8]) -> Result<End, CmdError> {
     if is(a, "left") {
         Ok(End::Left)
     } else if is(a, "right") {
@@ -44,14 +45,14 @@ fn parse_end(a: &[u8]) -> Result<End, CmdError> {
     }
 }
 
-fn push_one(l: &mut ListValue, end: End, v: SmallBytes) {
+pub(crate) fn push_one(l: &mut ListValue, end: End, v: SmallBytes) {
     match end {
         End::Left => l.items.push_front(v),
         End::Right => l.items.push_back(v),
     }
 }
 
-fn pop_one(l: &mut ListValue, end: End) -> Option<SmallBytes> {
+pub(crate) fn pop_one(l: &mut ListValue, end: End) -> Option<SmallBytes> {
     match end {
         End::Left => l.items.pop_front(),
         End::Right => l.items.pop_back(),
@@ -59,13 +60,13 @@ fn pop_one(l: &mut ListValue, end: End) -> Option<SmallBytes> {
 }
 
 impl End {
-    fn pop_event(self) -> &'static str {
+    pub(crate) fn pop_event(self) -> &'static str {
         match self {
             End::Left => "lpop",
             End::Right => "rpop",
         }
     }
-    fn push_event(self) -> &'static str {
+    pub(crate) fn push_event(self) -> &'static str {
         match self {
             End::Left => "lpush",
             End::Right => "rpush",
@@ -513,25 +514,29 @@ pub fn rpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     move_generic(ctx, &args[1], &args[2], End::Right, End::Left)
 }
 
-/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
-pub fn lmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let numkeys = match crate::util::num::parse_i64(&args[1]) {
+/// Parses `numkeys key... LEFT|RIGHT [COUNT n]` starting at `args[first]` (LMPOP and BLMPOP):
+/// the keys' index range, the end, and the count (1 if absent), with Redis's errors.
+pub(crate) fn parse_mpop(
+    args: &[Bytes],
+    first: usize,
+) -> Result<(std::ops::Range<usize>, End, usize), CmdError> {
+    let numkeys = match crate::util::num::parse_i64(&args[first]) {
         Some(n) if n >= 1 => n as u64,
         _ => return Err(CmdError::err("numkeys should be greater than 0")),
     };
-    let where_idx = numkeys.saturating_add(2);
+    let where_idx = numkeys.saturating_add(first as u64 + 1);
     if where_idx >= args.len() as u64 {
         return Err(CmdError::syntax());
     }
     let where_idx = where_idx as usize;
     let end = parse_end(&args[where_idx])?;
-    let mut count: Option<i64> = None;
+    let mut count: Option<usize> = None;
     let mut j = where_idx + 1;
     while j < args.len() {
         if count.is_none() && is(&args[j], "count") && j + 1 < args.len() {
             j += 1;
             count = match crate::util::num::parse_i64(&args[j]) {
-                Some(n) if n >= 1 => Some(n),
+                Some(n) if n >= 1 => Some(n as usize),
                 _ => return Err(CmdError::err("count should be greater than 0")),
             };
         } else {
@@ -539,7 +544,13 @@ pub fn lmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         j += 1;
     }
-    let count = count.unwrap_or(1);
+    Ok((first + 1..where_idx, end, count.unwrap_or(1)))
+}
+
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+pub fn lmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let (keys, end, count) = parse_mpop(args, 1)?;
+    let where_idx = keys.end;
     let db = ctx.db();
     for key in &args[2..where_idx] {
         let Some(l) = list_mut(&mut ctx.eng.store, db, key)? else {
