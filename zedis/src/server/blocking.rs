@@ -134,10 +134,12 @@ fn serve_key(eng: &mut Engine, db: usize, key: &SmallBytes) {
             }
             None => false,
         };
+        // Store events of the serving go to subscribers (the client itself included) before
+        // its reply leaves, as after any command.
+        crate::commands::notify::after_command(eng, &mut c, &mut out);
         if served {
             finish(eng, &mut c, &out);
         }
-        crate::commands::notify::after_command(eng, &mut c, &mut out);
         eng.clients.insert(id, c);
     }
 }
