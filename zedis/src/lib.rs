@@ -7,8 +7,10 @@
 
 pub mod alloc;
 pub mod cli;
+pub mod client;
 pub mod commands;
 pub mod config;
+pub mod persist;
 pub mod resp;
 pub mod server;
 pub mod store;
