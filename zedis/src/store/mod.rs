@@ -11,6 +11,7 @@ pub mod list;
 pub mod set;
 pub mod signals;
 pub mod small;
+pub mod snapshot;
 pub mod table;
 pub mod zset;
 
@@ -22,6 +23,7 @@ pub use list::ListValue;
 pub use set::SetValue;
 pub use signals::{Signals, StoreEvent, StoreEventKind};
 pub use small::SmallBytes;
+pub use snapshot::SnapshotSink;
 use table::{Keyed, Table};
 pub use zset::ZSetValue;
 
@@ -371,6 +373,8 @@ pub struct Store {
     rng: fastrand::Rng,
     /// Which database the active expire cycle continues from.
     expire_cursor_db: usize,
+    /// A snapshot in progress (see `snapshot`): writes preserve keys before changing them.
+    snap: Option<snapshot::SnapState>,
 }
 
 /// Result of the expiry check on one key.
@@ -395,6 +399,7 @@ impl Store {
             signals: Signals::new(databases.max(1)),
             rng: fastrand::Rng::new(),
             expire_cursor_db: 0,
+            snap: None,
         }
     }
 
@@ -415,6 +420,7 @@ impl Store {
     }
 
     fn expire_now(&mut self, db: usize, key: &[u8]) {
+        self.preserve(db, key);
         if let Some(e) = self.dbs[db].remove_entry(key) {
             self.stats.expired_keys += 1;
             self.signals.modified(db, key);
@@ -463,6 +469,7 @@ impl Store {
 
     /// Looks a key up for a write: lazy expiry and LRU touch, no hit counters.
     pub fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        self.preserve(db, key);
         let now = self.now_ms;
         self.get_mut_inner(db, key, now)
     }
@@ -491,6 +498,7 @@ impl Store {
         expire_at: Option<u64>,
         keep_ttl: bool,
     ) {
+        self.preserve(db, key);
         let now = self.now_ms;
         let lru = lru_clock(now);
         if let Some(e) = self.get_mut_inner(db, key, now) {
@@ -518,6 +526,7 @@ impl Store {
 
     /// Removes a key (after lazy expiry). Returns whether a live key was removed.
     pub fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        self.preserve(db, key);
         if !self.expire_if_needed(db, key) {
             return None;
         }
@@ -527,6 +536,7 @@ impl Store {
     /// Deletes `key` if it holds an empty collection (after a pop, remove or move emptied it).
     /// Returns whether it did (the caller then emits Redis's `del` event).
     pub fn remove_if_empty(&mut self, db: usize, key: &[u8]) -> bool {
+        self.preserve(db, key);
         if self.dbs[db]
             .table
             .get(key)
@@ -540,6 +550,7 @@ impl Store {
 
     /// Inserts a whole entry (RENAME, MOVE, COPY), replacing any existing key.
     pub fn insert_entry(&mut self, db: usize, e: Entry) {
+        self.preserve(db, &e.key);
         let has = e.expire_at != 0;
         let key = e.key.clone();
         if let Some(old) = self.dbs[db].table.insert(e) {
@@ -563,6 +574,7 @@ impl Store {
     }
 
     pub fn flush_db(&mut self, db: usize) -> usize {
+        self.preserve_db(db);
         // Every watched key that existed is touched, as Redis's touchAllWatchedKeysInDb.
         if self.signals.any_watched(db) {
             for k in self.signals.watched_keys(db) {
@@ -584,6 +596,8 @@ impl Store {
     /// number, so a watched key that existed on either side is touched, and a key blocked clients
     /// wait on that now exists becomes ready (Redis 7.0's rules).
     pub fn swap_db(&mut self, a: usize, b: usize) {
+        self.preserve_db(a);
+        self.preserve_db(b);
         for (x, y) in [(a, b), (b, a)] {
             if self.signals.any_watched(x) {
                 for k in self.signals.watched_keys(x) {

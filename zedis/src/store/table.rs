@@ -263,6 +263,19 @@ impl<E: Keyed> Table<E> {
         }
     }
 
+    /// The segment holding hash position `pos`: the hash range `[start, end)` it covers (`end`
+    /// 0 = the end of the hash space) and its entries. Segments only ever get finer (the table
+    /// never shrinks; `clear` replaces it), so a range seen earlier is always a union of the
+    /// segments seen later — the property the snapshot walker's bookkeeping relies on.
+    pub fn segment_at(&self, pos: u64) -> (u64, u64, impl Iterator<Item = &E>) {
+        let (seg, bits, i) = match self.locate(pos) {
+            (true, j) => (&self.next[j], self.bits + 1, j),
+            (false, i) => (&self.segs[i], self.bits, i),
+        };
+        let start = if bits == 0 { 0 } else { (i as u64) << (64 - bits) };
+        (start, seg_end(i, bits), seg.iter())
+    }
+
     /// A uniformly chosen live segment's random entry, or None when empty. Segments are small, so
     /// picking the n-th entry of one is cheap.
     pub fn random(&self, rng: &mut fastrand::Rng) -> Option<&E> {
