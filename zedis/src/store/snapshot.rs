@@ -127,7 +127,10 @@ impl Store {
     }
 
     /// Runs a snapshot to the end in one go (SAVE, DEBUG RELOAD, SHUTDOWN).
-    pub fn snapshot_all(&mut self, sink: Box<dyn SnapshotSink>) -> Result<(), Box<dyn SnapshotSink>> {
+    pub fn snapshot_all(
+        &mut self,
+        sink: Box<dyn SnapshotSink>,
+    ) -> Result<(), Box<dyn SnapshotSink>> {
         self.snapshot_begin(sink)?;
         while !self.snapshot_step(usize::MAX) {}
         Ok(())
@@ -193,7 +196,7 @@ mod tests {
     use super::super::Value;
     use super::*;
     use proptest::prelude::*;
-        use std::collections::BTreeMap as Map;
+    use std::collections::BTreeMap as Map;
     use std::sync::{Arc, Mutex};
 
     type Seen = Arc<Mutex<Vec<(usize, Vec<u8>, Value, u64)>>>;
@@ -206,7 +209,8 @@ mod tests {
     impl SnapshotSink for Collect {
         fn entry(&mut self, db: usize, e: &Entry) {
             self.seen
-                .lock().unwrap()
+                .lock()
+                .unwrap()
                 .push((db, e.key.to_vec(), e.value.clone(), e.expire_at));
         }
         fn complete(self: Box<Self>) {
@@ -233,19 +237,23 @@ mod tests {
         Flush(usize),
         Swap(usize, usize),
         Step(usize),
+        /// Jump past every expiry, look a key up (lazy expiry) and run an active expire cycle.
+        Late(usize, u16),
     }
 
     fn op() -> impl Strategy<Value = Op> {
         let db = 0usize..3;
-        let key = 0u16..400;
+        let key = 0u16..3000;
         prop_oneof![
-            4 => (db.clone(), key.clone(), any::<u16>()).prop_map(|(d, k, v)| Op::Set(d, k, v)),
-            2 => (db.clone(), key.clone()).prop_map(|(d, k)| Op::Del(d, k)),
-            1 => (db.clone(), key.clone(), 1u64..1_000_000).prop_map(|(d, k, t)| Op::Expire(d, k, t)),
-            2 => (db.clone(), key).prop_map(|(d, k)| Op::Append(d, k)),
+            20 => (db.clone(), key.clone(), any::<u16>()).prop_map(|(d, k, v)| Op::Set(d, k, v)),
+            20 => (db.clone(), key.clone()).prop_map(|(d, k)| Op::Del(d, k)),
+            5 => (db.clone(), key.clone(), 1u64..1_000_000).prop_map(|(d, k, t)| Op::Expire(d, k, t)),
+            10 => (db.clone(), key).prop_map(|(d, k)| Op::Append(d, k)),
+            // Rare: each preserves whole databases, which would hide per-key mistakes.
             1 => db.clone().prop_map(Op::Flush),
             1 => (db.clone(), db).prop_map(|(a, b)| Op::Swap(a, b)),
-            3 => (1usize..50).prop_map(Op::Step),
+            15 => (1usize..50).prop_map(Op::Step),
+            5 => (0usize..3, 0u16..3000).prop_map(|(d, k)| Op::Late(d, k)),
         ]
     }
 
@@ -255,7 +263,13 @@ mod tests {
 
     fn apply(s: &mut Store, op: &Op) {
         match *op {
-            Op::Set(d, key, v) => s.set(d, &k(key), Value::string(v.to_string().as_bytes()), None, false),
+            Op::Set(d, key, v) => s.set(
+                d,
+                &k(key),
+                Value::string(v.to_string().as_bytes()),
+                None,
+                false,
+            ),
             Op::Del(d, key) => {
                 s.remove(d, &k(key));
             }
@@ -276,6 +290,12 @@ mod tests {
             Op::Step(n) => {
                 s.snapshot_step(n);
             }
+            Op::Late(d, key) => {
+                s.now_ms = 20_000_000;
+                s.exists(d, &k(key));
+                let far = std::time::Instant::now() + std::time::Duration::from_secs(5);
+                s.active_expire_cycle(20, 10, far);
+            }
         }
     }
 
@@ -285,13 +305,17 @@ mod tests {
         /// its start, each key once.
         #[test]
         fn snapshot_is_point_in_time(
+            fill in 0u16..3000,
             pre in proptest::collection::vec(op(), 0..600),
-            during in proptest::collection::vec(op(), 0..600),
+            during in proptest::collection::vec(op(), 0..300),
         ) {
             let mut s = Store::new(3);
             s.now_ms = 1;
+            for i in 0..fill {
+                s.set((i % 3) as usize, &k(i), Value::Int(i as i64), None, false);
+            }
             for o in &pre {
-                if !matches!(o, Op::Step(_)) {
+                if !matches!(o, Op::Step(_) | Op::Late(..)) {
                     apply(&mut s, o);
                 }
             }
@@ -320,13 +344,22 @@ mod tests {
         // Growth (segment splits) while the walker is half-way must not lose or repeat keys.
         let mut s = Store::new(1);
         for i in 0..5_000u32 {
-            s.set(0, format!("a{i}").as_bytes(), Value::Int(i as i64), None, false);
+            s.set(
+                0,
+                format!("a{i}").as_bytes(),
+                Value::Int(i as i64),
+                None,
+                false,
+            );
         }
         let expect = state(&s);
         let seen: Seen = Arc::default();
         let done = Arc::new(Mutex::new(false));
         assert!(s
-            .snapshot_begin(Box::new(Collect { seen: seen.clone(), done: done.clone() }))
+            .snapshot_begin(Box::new(Collect {
+                seen: seen.clone(),
+                done: done.clone()
+            }))
             .is_ok());
         let mut i = 0u32;
         while !s.snapshot_step(100) {
@@ -337,7 +370,8 @@ mod tests {
             }
         }
         let got: Map<_, _> = seen
-            .lock().unwrap()
+            .lock()
+            .unwrap()
             .iter()
             .map(|(d, k, v, e)| ((*d, k.clone()), (v.clone(), *e)))
             .collect();

@@ -272,7 +272,11 @@ impl<E: Keyed> Table<E> {
             (true, j) => (&self.next[j], self.bits + 1, j),
             (false, i) => (&self.segs[i], self.bits, i),
         };
-        let start = if bits == 0 { 0 } else { (i as u64) << (64 - bits) };
+        let start = if bits == 0 {
+            0
+        } else {
+            (i as u64) << (64 - bits)
+        };
         (start, seg_end(i, bits), seg.iter())
     }
 
