@@ -26,6 +26,7 @@ pub mod table;
 pub mod transactions;
 pub mod zsets;
 
+use crate::server::persistence;
 use crate::server::state::{Client, CmdStat, Engine, ReplyMode, SlowEntry};
 use bytes::{Bytes, BytesMut};
 use hashbrown::HashMap;
@@ -278,11 +279,17 @@ fn refusal(eng: &Engine, client: &Client, spec: &CommandSpec, full: &str) -> Opt
     if client.tx.in_multi() && spec.has_flag("no_multi") {
         return Some(CmdError::err("Command not allowed inside a transaction"));
     }
+    if persistence::writes_denied(eng) && (spec.has_flag("write") || spec.name == "ping") {
+        return Some(CmdError::full(persistence::MISCONF));
+    }
     if client.proto == 2 && client.subs.any() && !pubsub::allowed_in_subscribed_mode(top_name(full))
     {
         return Some(CmdError::err(format!(
             "Can't execute '{full}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
         )));
+    }
+    if eng.persist.loading.is_some() && !spec.has_flag("loading") {
+        return Some(CmdError::full(persistence::LOADING));
     }
     None
 }

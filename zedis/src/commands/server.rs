@@ -3,6 +3,7 @@
 //! `crate::server::info`.
 
 use super::{arg_i64, is, CmdError, CmdResult, Ctx};
+use crate::server::persistence;
 use crate::server::state::{CmdStat, ShutdownRequest};
 use bytes::Bytes;
 
@@ -32,6 +33,43 @@ pub fn time(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// SAVE: a synchronous snapshot (blocks the server, as in Redis).
+pub fn save(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
+    match persistence::save_command(ctx.eng) {
+        Ok(_) => {
+            ctx.out.ok();
+            Ok(())
+        }
+        Err(e) if ctx.eng.persist.job.is_some() => Err(CmdError::err(e)),
+        // Redis answers a failed SAVE with a bare "-ERR"; the reason is in the log.
+        Err(_) => Err(CmdError::full("ERR")),
+    }
+}
+
+/// BGSAVE [SCHEDULE]: a background snapshot without fork (see `server::persistence`).
+pub fn bgsave(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    if args.len() > 2 || (args.len() == 2 && !is(&args[1], "schedule")) {
+        return Err(CmdError::syntax());
+    }
+    if ctx.eng.persist.job.is_some() {
+        return Err(CmdError::err("Background save already in progress"));
+    }
+    if ctx.client.tx.in_exec {
+        // Redis cannot fork inside EXEC and schedules the save for its cron; we do the same so
+        // the reply is identical.
+        ctx.eng.persist.bgsave_scheduled = true;
+        ctx.out.simple("Background saving scheduled");
+        return Ok(());
+    }
+    match persistence::bgsave(ctx.eng) {
+        Ok(()) => {
+            ctx.out.simple("Background saving started");
+            Ok(())
+        }
+        Err(_) => Err(CmdError::full("ERR")),
+    }
+}
+
 pub fn lastsave(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     ctx.out.int(ctx.eng.lastsave as i64);
     Ok(())
@@ -57,6 +95,19 @@ pub fn debug(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(3600.0)));
         }
         ctx.out.ok();
+    } else if is(sub, "reload") {
+        let mut nosave = false;
+        for a in &args[2..] {
+            if is(a, "nosave") {
+                nosave = true;
+            } else {
+                return Err(CmdError::err(
+                    "DEBUG RELOAD only supports the NOSAVE option in zedis",
+                ));
+            }
+        }
+        persistence::debug_reload(ctx.eng, nosave).map_err(CmdError::err)?;
+        ctx.out.ok();
     } else if is(sub, "set-active-expire") && args.len() == 3 {
         ctx.eng.active_expire_enabled = arg_i64(&args[2])? != 0;
         ctx.out.ok();
@@ -67,6 +118,9 @@ pub fn debug(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "SLEEP <seconds>",
                 "    Block the server for <seconds> (may be fractional).",
+                "RELOAD [NOSAVE]",
+                "    Save the dataset to disk (unless NOSAVE) and load it back, replacing what is",
+                "    in memory.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Turn the background expiry of keys off or on.",
                 "HELP",
@@ -107,6 +161,12 @@ pub fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         // Shutdown is immediate here (no replicas to wait for), so there is never one to abort.
         return Err(CmdError::err("No shutdown in progress."));
+    }
+    if let Err(e) = persistence::prepare_shutdown(ctx.eng, req.save) {
+        if !req.force {
+            crate::server::log::warning(&format!("Error trying to save the DB, can't exit: {e}"));
+            return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
+        }
     }
     ctx.eng.shutdown = Some(req);
     // Redis sends no reply: the connection just closes when the server exits.

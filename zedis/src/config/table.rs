@@ -166,6 +166,8 @@ pub(crate) const MAXMEMORY_POLICY: EnumTable = &[
     ("noeviction", 7),
 ];
 pub(crate) const APPENDFSYNC: EnumTable = &[("everysec", 2), ("always", 1), ("no", 0)];
+/// zedis only: which format SAVE/BGSAVE write.
+pub(crate) const SNAPSHOT_FORMAT: EnumTable = &[("native", 0), ("redis", 1)];
 const SYSLOG_FACILITY: EnumTable = &[
     ("user", 0),
     ("local0", 1),
@@ -538,7 +540,7 @@ pub(crate) static PARAMS: &[Param] = &[
     s("cluster-config-file", IMMUTABLE, false, Some("nodes.conf")),
     string("cluster-announce-hostname", None, MODIFIABLE, true, None, Some(check_hostname), Apply::Hook("cluster-hostname")),
     s("syslog-ident", IMMUTABLE, false, Some("redis")),
-    string("dbfilename", None, MODIFIABLE | PROTECTED, false, Some("dump.rdb"), Some(check_dbfilename), Apply::None),
+    string("dbfilename", None, MODIFIABLE | PROTECTED, false, Some("dump.zdb"), Some(check_dbfilename), Apply::None),
     string("appendfilename", None, IMMUTABLE, false, Some("appendonly.aof"), Some(check_appendfilename), Apply::None),
     string("appenddirname", None, IMMUTABLE, false, Some("appendonlydir"), Some(check_appenddirname), Apply::None),
     s("server_cpulist", IMMUTABLE, true, None),
@@ -581,6 +583,7 @@ pub(crate) static PARAMS: &[Param] = &[
     e("loglevel", MODIFIABLE, LOGLEVEL, 2),
     e("maxmemory-policy", MODIFIABLE, MAXMEMORY_POLICY, 7),
     e("appendfsync", MODIFIABLE, APPENDFSYNC, 2),
+    e("snapshot-format", MODIFIABLE, SNAPSHOT_FORMAT, 0),
     enumeration("oom-score-adj", MODIFIABLE, OOM_SCORE_ADJ, 0, None, Apply::Hook("oom-score-adj")),
     e("acl-pubsub-default", MODIFIABLE, ACL_PUBSUB_DEFAULT, 0),
     e("sanitize-dump-payload", MODIFIABLE, SANITIZE_DUMP_PAYLOAD, 0),

@@ -234,24 +234,7 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
         }
         "persistence" => {
             s.push_str("# Persistence\r\n");
-            kv(&mut s, "loading", 0);
-            kv(&mut s, "async_loading", 0);
-            kv(&mut s, "current_cow_peak", 0);
-            kv(&mut s, "current_cow_size", 0);
-            kv(&mut s, "current_cow_size_age", 0);
-            kv(&mut s, "current_fork_perc", "0.00");
-            kv(&mut s, "current_save_keys_processed", 0);
-            kv(&mut s, "current_save_keys_total", 0);
-            kv(&mut s, "rdb_changes_since_last_save", eng.dirty);
-            kv(&mut s, "rdb_bgsave_in_progress", 0);
-            kv(&mut s, "rdb_last_save_time", eng.lastsave);
-            kv(&mut s, "rdb_last_bgsave_status", "ok");
-            kv(&mut s, "rdb_last_bgsave_time_sec", -1);
-            kv(&mut s, "rdb_current_bgsave_time_sec", -1);
-            kv(&mut s, "rdb_saves", 0);
-            kv(&mut s, "rdb_last_cow_size", 0);
-            kv(&mut s, "rdb_last_load_keys_expired", 0);
-            kv(&mut s, "rdb_last_load_keys_loaded", 0);
+            crate::server::persistence::info(eng, &mut s);
             kv(&mut s, "aof_enabled", 0);
             kv(&mut s, "aof_rewrite_in_progress", 0);
             kv(&mut s, "aof_rewrite_scheduled", 0);
@@ -264,6 +247,7 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
             kv(&mut s, "aof_last_cow_size", 0);
             kv(&mut s, "module_fork_in_progress", 0);
             kv(&mut s, "module_fork_last_cow_size", 0);
+            crate::server::persistence::info_loading(eng, &mut s);
         }
         "stats" => {
             let st = &eng.stats;

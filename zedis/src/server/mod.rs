@@ -13,6 +13,7 @@ pub mod info;
 pub mod log;
 pub mod mailbox;
 pub mod net;
+pub mod persistence;
 pub mod pubsub;
 pub mod state;
 
@@ -189,6 +190,8 @@ pub fn run(config: Config) -> Result<i32, ServerError> {
     ));
     let mut eng = Engine::new(config, clock::unix_millis());
     eng.port = port;
+    eng.store.now_ms = clock::unix_millis();
+    persistence::start_loading(&mut eng);
     let lp = Loop::new(eng, shared.clone());
     if inline {
         let il = Arc::new(InlineLoop {
@@ -213,7 +216,12 @@ pub fn run(config: Config) -> Result<i32, ServerError> {
                         }
                         lp.next_wake(next_cron)
                     };
-                    tokio::time::sleep(wait).await;
+                    if wait.is_zero() {
+                        // A snapshot is being walked: let the connections run, then go on.
+                        tokio::task::yield_now().await;
+                    } else {
+                        tokio::time::sleep(wait).await;
+                    }
                 }
             });
             log::notice("Ready to accept connections");
@@ -309,7 +317,10 @@ impl Loop {
     /// How long the loop may sleep: until the next cron, or sooner if a blocked client's
     /// timeout falls due first.
     fn next_wake(&self, next_cron: Instant) -> Duration {
-        let until_cron = next_cron.saturating_duration_since(Instant::now());
+        let mut until_cron = next_cron.saturating_duration_since(Instant::now());
+        if let Some(d) = persistence::wake_within(&self.eng) {
+            until_cron = until_cron.min(d);
+        }
         match self.eng.blocking.next_deadline() {
             Some(d) => {
                 let now = clock::unix_millis();
@@ -378,7 +389,12 @@ impl Loop {
             }
             Msg::Signal(name) => {
                 log::warning(&format!("Received {name} scheduling shutdown..."));
-                eng.shutdown = Some(state::ShutdownRequest::default());
+                match persistence::prepare_shutdown(eng, None) {
+                    Ok(()) => eng.shutdown = Some(state::ShutdownRequest::default()),
+                    Err(e) => log::warning(&format!(
+                        "{name} received but errors trying to shut down the server ({e}); still running, check the logs"
+                    )),
+                }
             }
         }
     }
@@ -388,6 +404,7 @@ impl Loop {
         if self.eng.blocking.next_deadline().is_some() {
             blocking::expire_timeouts(&mut self.eng);
         }
+        persistence::tick(&mut self.eng);
         self.resume_unblocked();
         // Events of keys that expired outside any command (active expiry in the cron).
         commands::notify::flush_store_events(&mut self.eng, None);
@@ -416,6 +433,7 @@ impl Loop {
 
     fn cron(&mut self) {
         cron(&mut self.eng, &self.shared, &self.deferred);
+        persistence::cron(&mut self.eng);
     }
 
     fn finish_shutdown(&mut self) -> i32 {
@@ -574,5 +592,5 @@ fn finish_shutdown(eng: &mut Engine) -> i32 {
         c.mailbox.close();
     }
     log::notice("zedis is now ready to exit, bye bye...");
-    0
+    eng.persist.exit_code
 }

@@ -226,6 +226,8 @@ pub struct Engine {
     pub active_expire_enabled: bool,
     /// Set by CONFIG SET for settings the network layer must apply (maxclients, timeout...).
     pub net_settings_changed: bool,
+    /// Snapshots: background save, loading, save-point bookkeeping.
+    pub persist: crate::server::persistence::Persistence,
 }
 
 impl Engine {
@@ -264,6 +266,7 @@ impl Engine {
             active_expire_enabled: true,
             mem_peak: 0,
             mem_startup: crate::alloc::used_memory() as u64,
+            persist: Default::default(),
         }
     }
 }

@@ -617,6 +617,28 @@ impl Store {
         }
     }
 
+    /// Inserts a key read from a snapshot file (no signals: nobody can be watching a store that
+    /// is being loaded). A key repeated in the file replaces the earlier one.
+    pub fn load_entry(&mut self, db: usize, key: &[u8], value: Value, expire_at: u64, lru: u32) {
+        let e = Entry {
+            key: SmallBytes::new(key),
+            value,
+            expire_at,
+            lru,
+        };
+        let d = &mut self.dbs[db];
+        let had = d.table.insert(e).map(|old| old.expire_at != 0);
+        d.set_expire_index(key, had.unwrap_or(false), expire_at != 0);
+    }
+
+    /// Takes over the databases of a store loaded elsewhere (the loader thread, DEBUG RELOAD).
+    /// The current data is dropped; counters, signals and the clock stay.
+    pub fn adopt_data(&mut self, other: Store) {
+        self.snap = None;
+        self.dbs = other.dbs;
+        self.hasher = other.hasher;
+    }
+
     /// Marks `key` modified for WATCH (Redis's signalModifiedKey).
     #[inline]
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
