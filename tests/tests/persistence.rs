@@ -237,7 +237,7 @@ fn bgsave_under_concurrent_writes_is_the_bgsave_time_state() {
             saw_in_progress = true;
         }
     }
-    let _: () = redis::cmd("FLUSHALL").query(&mut c2).unwrap();
+    let _: () = redis::cmd("FLUSHDB").query(&mut c2).unwrap();
     wait_bgsave(&mut c);
     assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
     assert!(
@@ -342,7 +342,7 @@ fn damaged_snapshot_refuses_to_start_with_a_way_out() {
 #[test]
 fn failed_bgsave_stops_writes_until_a_save_succeeds() {
     let base = TempDir::new("persist").unwrap();
-    let s = zedis_in(base.path(), &["--save", "3600 1"]);
+    let s = zedis_in(base.path(), &["--save", "3600 1", "--enable-protected-configs", "yes"]);
     let mut c = conn(s.port());
     let gone = base.path().join("gone");
     std::fs::create_dir(&gone).unwrap();

@@ -331,9 +331,16 @@ pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 pub fn flushall(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
+    // As Redis: a background save in progress is abandoned, and with save points configured the
+    // (now empty) dataset is saved at once.
+    crate::server::persistence::kill_bgsave(ctx.eng);
     let n = ctx.eng.store.flush_all();
+    ctx.eng.dirty += n as u64;
+    if !ctx.eng.config.save.is_empty() {
+        let _ = crate::server::persistence::save(ctx.eng);
+    }
     // Redis counts FLUSHALL as at least one change so that a save point can trigger.
-    ctx.eng.dirty += n as u64 + 1;
+    ctx.eng.dirty += 1;
     ctx.out.ok();
     Ok(())
 }

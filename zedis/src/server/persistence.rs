@@ -240,7 +240,7 @@ impl SnapshotSink for Sink {
                     self.backlog.fetch_add(blk.bytes.len(), Ordering::Relaxed);
                     let _ = self.tx.send(Chunk::Block(blk));
                 }
-                if let Some(blk) = b.finish() {
+                while let Some(blk) = b.finish() {
                     self.backlog.fetch_add(blk.bytes.len(), Ordering::Relaxed);
                     let _ = self.tx.send(Chunk::Block(blk));
                 }
