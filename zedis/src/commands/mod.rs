@@ -7,6 +7,7 @@
 pub mod bits;
 pub mod blocking;
 pub mod connection;
+pub mod dump;
 pub mod error;
 pub mod geo;
 pub mod hashes;
