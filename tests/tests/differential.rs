@@ -15,6 +15,7 @@ const PENDING_COMMANDS: &[&str] = &[];
 /// Prefixes every case name must start with (keeps filters and reports predictable).
 const PREFIXES: &[&str] = &[
     "conn/",
+    "dump/",
     "strings/",
     "bits/",
     "keys/",

@@ -62,9 +62,7 @@ pub fn restore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         } else if is(&args[j], "freq") && more && idle.is_none() {
             let v = arg_i64(&args[j + 1])?;
             if !(0..=255).contains(&v) {
-                return Err(CmdError::err(
-                    "Invalid FREQ value, must be >= 0 and <= 255",
-                ));
+                return Err(CmdError::err("Invalid FREQ value, must be >= 0 and <= 255"));
             }
             freq = Some(v);
             j += 1;
@@ -85,9 +83,7 @@ pub fn restore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let lim = limits(ctx);
     let value = rdb::restore_payload(&args[3], &lim).map_err(|e| match e {
-        DumpError::VersionOrChecksum => {
-            CmdError::err("DUMP payload version or checksum are wrong")
-        }
+        DumpError::VersionOrChecksum => CmdError::err("DUMP payload version or checksum are wrong"),
         DumpError::BadData => CmdError::err("Bad data format"),
     })?;
     let deleted = replace && ctx.eng.store.remove(db, key).is_some();

@@ -46,8 +46,9 @@ pub fn restore_payload(p: &[u8], lim: &Limits) -> Result<Value, DumpError> {
     if super::crc64(&p[..p.len() - 8]) != stored {
         return Err(DumpError::VersionOrChecksum);
     }
-    let body = &p[..p.len() - 10];
-    let Some((&t, rest)) = body.split_first() else {
+    // As Redis, the value is read from the whole payload: a body cut short runs on into the
+    // footer rather than failing, and what is left over is ignored.
+    let Some((&t, rest)) = p.split_first() else {
         return Err(DumpError::BadData);
     };
     let mut src = Src::new(rest);

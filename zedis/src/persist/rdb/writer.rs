@@ -94,20 +94,19 @@ pub fn value_type(v: &Value) -> u8 {
     }
 }
 
-/// Redis 7.0's `d2string`, which is how a score is spelled inside a sorted-set listpack:
-/// integral values strictly inside ±2^52 as integers, others `%.17g`.
-fn score_text(s: f64) -> Vec<u8> {
-    if s == 0.0 {
-        return if s.is_sign_negative() {
-            b"-0".to_vec()
-        } else {
-            b"0".to_vec()
-        };
+/// Pushes a score into a sorted-set listpack as Redis 7.0's `zzlInsertAt` does: integral
+/// values within ±2^62 (including -0) as integers, the rest as `d2string` text.
+fn push_score(w: &mut LpWriter, s: f64) {
+    const LIM: f64 = (i64::MAX / 2) as f64;
+    if (-LIM..=LIM).contains(&s) && s.fract() == 0.0 {
+        w.push_int(s as i64);
+    } else if s == f64::INFINITY {
+        w.push(b"inf");
+    } else if s == f64::NEG_INFINITY {
+        w.push(b"-inf");
+    } else {
+        w.push(crate::resp::write::format_double(s).as_bytes());
     }
-    if s.is_finite() && s > -4503599627370495.0 && s < 4503599627370496.0 && s.fract() == 0.0 {
-        return (s as i64).to_string().into_bytes();
-    }
-    crate::resp::write::format_double(s).into_bytes()
 }
 
 /// Appends the type byte and the value (the body of a DUMP payload).
@@ -160,14 +159,14 @@ fn encode_body(out: &mut Vec<u8>, v: &Value, compress: bool) {
                 let mut w = LpWriter::new();
                 for (m, s) in items {
                     w.push(m.as_slice());
-                    w.push(&score_text(*s));
+                    push_score(&mut w, *s);
                 }
                 encode_string(out, &w.finish(), compress);
             }
             ZSetValue::Skiplist(_) => {
                 // Highest score first, as Redis writes it, so that loading appends at the head.
                 encode_len(out, z.len() as u64);
-                for (m, s) in z.iter_from(0, true) {
+                for (m, s) in z.iter_from(z.len().saturating_sub(1), true) {
                     encode_string(out, m, compress);
                     out.extend_from_slice(&s.to_le_bytes());
                 }

@@ -21,8 +21,11 @@ fn read_len(b: &[u8], p: &mut usize) -> Result<Option<usize>, String> {
     }
 }
 
+/// A field and its value, borrowed from the blob.
+pub type Pair<'a> = (&'a [u8], &'a [u8]);
+
 /// Parses a zipmap into field/value pairs.
-pub fn parse(b: &[u8]) -> Result<Vec<(&[u8], &[u8])>, String> {
+pub fn parse(b: &[u8]) -> Result<Vec<Pair<'_>>, String> {
     if b.is_empty() {
         return Err("empty zipmap".into());
     }
