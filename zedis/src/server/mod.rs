@@ -214,6 +214,12 @@ pub fn run(config: Config) -> Result<i32, ServerError> {
                             lp.cron();
                             next_cron = Instant::now() + lp.cron_period();
                         }
+                        if lp.eng.shutdown.is_some() {
+                            // Decided outside any command (a failed load): stop now, before
+                            // another client is served.
+                            cron_loop.done.notify_one();
+                            return;
+                        }
                         lp.next_wake(next_cron)
                     };
                     if wait.is_zero() {
@@ -296,6 +302,10 @@ fn store_loop(mut lp: Loop, rx: Receiver<Msg>) -> i32 {
         if Instant::now() >= next_cron {
             lp.cron();
             next_cron = Instant::now() + period;
+        }
+        if lp.eng.shutdown.is_some() {
+            // Decided outside any command (a failed load).
+            return lp.finish_shutdown();
         }
     }
 }

@@ -182,24 +182,25 @@ struct Sink {
     now_ms: u64,
 }
 
-impl Sink {
-    fn send(&mut self, c: Chunk) {
-        self.backlog.fetch_add(c.len(), Ordering::Relaxed);
-        // A closed channel means the writer failed; the server notices when it joins the writer.
-        let _ = self.tx.send(c);
-    }
+/// Hands a chunk to the writer thread, counting it in the backlog.
+fn send(tx: &Sender<Chunk>, backlog: &AtomicUsize, c: Chunk) {
+    backlog.fetch_add(c.len(), Ordering::Relaxed);
+    // A closed channel means the writer failed; the server notices when it joins the writer.
+    let _ = tx.send(c);
+}
 
+impl Sink {
     fn flush_full(&mut self) {
         match &mut self.enc {
             Enc::Zdb(b) => {
                 while let Some(blk) = b.take_full() {
-                    self.send(Chunk::Block(blk));
+                    send(&self.tx, &self.backlog, Chunk::Block(blk));
                 }
             }
             Enc::Rdb { buf, .. } => {
                 if buf.len() >= BLOCK_TARGET {
                     let b = std::mem::take(buf);
-                    self.send(Chunk::Bytes(b));
+                    send(&self.tx, &self.backlog, Chunk::Bytes(b));
                 }
             }
         }
@@ -237,18 +238,16 @@ impl SnapshotSink for Sink {
         match &mut self.enc {
             Enc::Zdb(b) => {
                 while let Some(blk) = b.take_full() {
-                    self.backlog.fetch_add(blk.bytes.len(), Ordering::Relaxed);
-                    let _ = self.tx.send(Chunk::Block(blk));
+                    send(&self.tx, &self.backlog, Chunk::Block(blk));
                 }
                 while let Some(blk) = b.finish() {
-                    self.backlog.fetch_add(blk.bytes.len(), Ordering::Relaxed);
-                    let _ = self.tx.send(Chunk::Block(blk));
+                    send(&self.tx, &self.backlog, Chunk::Block(blk));
                 }
             }
             Enc::Rdb { buf, .. } => {
                 rdb::encode_eof(buf);
                 let b = std::mem::take(buf);
-                self.send(Chunk::Bytes(b));
+                send(&self.tx, &self.backlog, Chunk::Bytes(b));
             }
         }
         let counts = self.counts.iter().map(|(&d, &(k, x))| (d, k, x)).collect();
@@ -285,7 +284,7 @@ fn write_file(
     let io = |e: std::io::Error| format!("Write error saving DB on disk: {e}");
     let pe = |e: PersistError| format!("Write error saving DB on disk: {e}");
     let aborted = || "snapshot abandoned before it was complete".to_string();
-    let mut keys = 0u64;
+    let keys: u64;
     let w = match format {
         SnapshotFormat::Native => {
             let mut fw = zdb::FileWriter::new(w, &aux, ctime_ms).map_err(pe)?;
