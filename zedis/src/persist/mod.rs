@@ -9,6 +9,7 @@
 //! readers build them through [`build`], which picks the encoding the current thresholds ask for.
 
 pub mod build;
+pub mod zdb;
 
 use crate::store::Value;
 use thiserror::Error;
