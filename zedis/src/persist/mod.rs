@@ -11,6 +11,8 @@
 pub mod build;
 pub mod rdb;
 
+pub mod zdb;
+
 use crate::store::Value;
 use thiserror::Error;
 
