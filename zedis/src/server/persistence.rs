@@ -213,12 +213,24 @@ impl SnapshotSink for Sink {
         let dbn = db as u32;
         match &mut self.enc {
             Enc::Zdb(b) => b.push_key(dbn, &e.key, &e.value, e.expire_at, Some(idle), None),
-            Enc::Rdb { buf, db: cur, compress } => {
+            Enc::Rdb {
+                buf,
+                db: cur,
+                compress,
+            } => {
                 if *cur != Some(db) {
                     rdb::encode_select_db(buf, dbn, 0, 0);
                     *cur = Some(db);
                 }
-                rdb::encode_key(buf, &e.key, &e.value, e.expire_at, Some(idle), None, *compress);
+                rdb::encode_key(
+                    buf,
+                    &e.key,
+                    &e.value,
+                    e.expire_at,
+                    Some(idle),
+                    None,
+                    *compress,
+                );
             }
         }
         let c = self.counts.entry(dbn).or_default();
@@ -277,8 +289,12 @@ fn write_file(
     rx: Receiver<Chunk>,
     backlog: Arc<AtomicUsize>,
 ) -> Result<SaveDone, String> {
-    let file = File::create(&tmp)
-        .map_err(|e| format!("Failed opening the temp file {} for saving: {e}", tmp.display()))?;
+    let file = File::create(&tmp).map_err(|e| {
+        format!(
+            "Failed opening the temp file {} for saving: {e}",
+            tmp.display()
+        )
+    })?;
     let mut guard = TempFile(Some(tmp.clone()));
     let w = BufWriter::with_capacity(1 << 20, file);
     let io = |e: std::io::Error| format!("Write error saving DB on disk: {e}");
@@ -335,13 +351,19 @@ fn write_file(
             "Error moving temp DB file {} on the final destination {} (in server root dir {}): {e}",
             tmp.display(),
             dst.display(),
-            std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default()
+            std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
         )
     })?;
     guard.0 = None;
     if let Some(dir) = dst.parent() {
         // The rename is durable only once the directory entry is.
-        if let Ok(d) = File::open(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) {
+        if let Ok(d) = File::open(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        }) {
             let _ = d.sync_all();
         }
     }
@@ -362,7 +384,10 @@ fn aux_fields(eng: &Engine, now_ms: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 /// Starts the pipeline (writer thread + sink) and the store's walker.
-fn begin(eng: &mut Engine, background: bool) -> Result<(Arc<AtomicU64>, JoinHandle<Result<SaveDone, String>>), String> {
+fn begin(
+    eng: &mut Engine,
+    background: bool,
+) -> Result<(Arc<AtomicU64>, JoinHandle<Result<SaveDone, String>>), String> {
     let now_ms = eng.store.now_ms;
     let dst = snapshot_path(&eng.config);
     let tmp = eng.config.dir.join(format!(
@@ -380,8 +405,10 @@ fn begin(eng: &mut Engine, background: bool) -> Result<(Arc<AtomicU64>, JoinHand
         SnapshotFormat::Native => Enc::Zdb(zdb::BlockBuilder::new(BLOCK_TARGET)),
         SnapshotFormat::Redis => {
             let mut buf = Vec::with_capacity(BLOCK_TARGET + 4096);
-            let aux_refs: Vec<(&[u8], &[u8])> =
-                aux.iter().map(|(k, v)| (k.as_slice(), v.as_slice())).collect();
+            let aux_refs: Vec<(&[u8], &[u8])> = aux
+                .iter()
+                .map(|(k, v)| (k.as_slice(), v.as_slice()))
+                .collect();
             rdb::encode_header(&mut buf, &aux_refs);
             Enc::Rdb {
                 buf,
@@ -416,7 +443,9 @@ fn begin(eng: &mut Engine, background: bool) -> Result<(Arc<AtomicU64>, JoinHand
 }
 
 fn total_keys(store: &Store) -> u64 {
-    (0..store.databases()).map(|d| store.db(d).len() as u64).sum()
+    (0..store.databases())
+        .map(|d| store.db(d).len() as u64)
+        .sum()
 }
 
 /// SAVE: the whole snapshot on the store thread, as Redis's SAVE blocks the server.
@@ -488,7 +517,12 @@ pub fn tick(eng: &mut Engine) {
         let deadline = Instant::now() + STEP_TIME;
         while !eng.store.snapshot_step(STEP_ENTRIES) && Instant::now() < deadline {}
     }
-    if eng.persist.job.as_ref().is_some_and(|j| j.writer.is_finished()) {
+    if eng
+        .persist
+        .job
+        .as_ref()
+        .is_some_and(|j| j.writer.is_finished())
+    {
         finish_bgsave(eng);
     }
     if eng
@@ -557,7 +591,11 @@ pub fn cron(eng: &mut Engine) {
     }
     let now_s = eng.store.now_ms / 1000;
     let may_retry = eng.persist.last_bgsave_ok
-        || eng.store.now_ms.saturating_sub(eng.persist.last_bgsave_try_ms) > BGSAVE_RETRY_MS;
+        || eng
+            .store
+            .now_ms
+            .saturating_sub(eng.persist.last_bgsave_try_ms)
+            > BGSAVE_RETRY_MS;
     if !may_retry {
         return;
     }
@@ -697,7 +735,9 @@ pub fn load_file(
     );
     let head = {
         use std::io::BufRead;
-        r.fill_buf().map_err(|e| format!("Can't read {name}: {e}"))?.to_vec()
+        r.fill_buf()
+            .map_err(|e| format!("Can't read {name}: {e}"))?
+            .to_vec()
     };
     let format = persist::detect(&head).ok_or_else(|| {
         format!("{name} is neither a zedis snapshot nor a Redis RDB file (unknown magic)")
@@ -712,9 +752,7 @@ pub fn load_file(
     };
     let way_out = "check it with `zedis-rdb verify`; `zedis-rdb salvage` recovers every key it can into a new file";
     match format {
-        Format::Zdb => {
-            zdb::read(r, &mut v, lim, zdb::Mode::Strict).map(|_| ())
-        }
+        Format::Zdb => zdb::read(r, &mut v, lim, zdb::Mode::Strict).map(|_| ()),
         Format::Rdb => rdb::read(r, &mut v, lim).map(|_| ()),
         Format::Aof => {
             return Err(format!(
@@ -763,7 +801,11 @@ pub fn start_loading(eng: &mut Engine) {
     let now_ms = eng.store.now_ms;
     let counter = loaded.clone();
     let p = path.clone();
-    log::notice(&format!("Loading {} ({} bytes)", path.display(), total_bytes));
+    log::notice(&format!(
+        "Loading {} ({} bytes)",
+        path.display(),
+        total_bytes
+    ));
     let spawned = std::thread::Builder::new()
         .name("zedis-load".into())
         .spawn(move || load_file(&p, databases, &lim, now_ms, counter));
