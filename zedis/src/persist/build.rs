@@ -104,7 +104,7 @@ mod tests {
         assert_eq!(set(["1", "2"], &lim).encoding(), "intset");
         assert_eq!(set(["1", "x"], &lim).encoding(), "hashtable");
         assert_eq!(hash([("f", "v")], &lim).encoding(), "listpack");
-        let long = vec![b'x'; 65];
+        let long = [b'x'; 65];
         assert_eq!(hash([(&b"f"[..], &long[..])], &lim).encoding(), "hashtable");
         assert_eq!(zset([("a", 1.0)], &lim).encoding(), "listpack");
         assert_eq!(list(["a"]).encoding(), "quicklist");

@@ -86,7 +86,7 @@ pub struct SaveJob {
     dirty_at_start: u64,
     pub keys_total: u64,
     pub processed: Arc<AtomicU64>,
-    writer: JoinHandle<Result<SaveDone, String>>,
+    writer: Writer,
 }
 
 impl SaveJob {
@@ -278,17 +278,32 @@ impl Drop for TempFile {
     }
 }
 
-/// The writer-thread half.
-fn write_file(
+/// What the writer thread needs to know about the file it writes.
+struct FileSpec {
     tmp: PathBuf,
     dst: PathBuf,
     format: SnapshotFormat,
     aux: Vec<(Vec<u8>, Vec<u8>)>,
     ctime_ms: u64,
     checksum: bool,
+}
+
+type Writer = JoinHandle<Result<SaveDone, String>>;
+
+/// The writer-thread half.
+fn write_file(
+    spec: FileSpec,
     rx: Receiver<Chunk>,
     backlog: Arc<AtomicUsize>,
 ) -> Result<SaveDone, String> {
+    let FileSpec {
+        tmp,
+        dst,
+        format,
+        aux,
+        ctime_ms,
+        checksum,
+    } = spec;
     let file = File::create(&tmp).map_err(|e| {
         format!(
             "Failed opening the temp file {} for saving: {e}",
@@ -387,7 +402,7 @@ fn aux_fields(eng: &Engine, now_ms: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
 fn begin(
     eng: &mut Engine,
     background: bool,
-) -> Result<(Arc<AtomicU64>, JoinHandle<Result<SaveDone, String>>), String> {
+) -> Result<(Arc<AtomicU64>, Writer), String> {
     let now_ms = eng.store.now_ms;
     let dst = snapshot_path(&eng.config);
     let tmp = eng.config.dir.join(format!(
@@ -424,7 +439,17 @@ fn begin(
     let wb = backlog.clone();
     let writer = std::thread::Builder::new()
         .name("zedis-save".into())
-        .spawn(move || write_file(tmp, dst, format, aux, now_ms, checksum, rx, wb))
+        .spawn(move || {
+            let spec = FileSpec {
+                tmp,
+                dst,
+                format,
+                aux,
+                ctime_ms: now_ms,
+                checksum,
+            };
+            write_file(spec, rx, wb)
+        })
         .map_err(|e| format!("Can't start the snapshot writer thread: {e}"))?;
     let sink = Sink {
         enc,
