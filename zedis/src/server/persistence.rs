@@ -28,9 +28,14 @@ use std::time::{Duration, Instant};
 
 /// Encoded bytes the walker may run ahead of the writer thread.
 const BACKLOG_LIMIT: usize = 32 << 20;
-/// Entries per walker step, and the time one burst of steps may take between command batches.
-const STEP_ENTRIES: usize = 256;
-const STEP_TIME: Duration = Duration::from_millis(1);
+/// Entries per walker step (the unit between clock checks).
+const STEP_ENTRIES: usize = 128;
+/// While clients are sending commands the walker works in slices of `BUSY_SLICE` at most once per
+/// `BUSY_PERIOD` (a quarter of the store thread), so a request waits at most one slice; when no
+/// command ran since the last slice it takes `IDLE_SLICE` at a time.
+const BUSY_SLICE: Duration = Duration::from_micros(250);
+const BUSY_PERIOD: Duration = Duration::from_millis(1);
+const IDLE_SLICE: Duration = Duration::from_millis(5);
 /// Uncompressed size of a native block, and of an RDB chunk handed to the writer.
 const BLOCK_TARGET: usize = 256 << 10;
 /// Redis retries a failed automatic BGSAVE only after this long.
@@ -60,6 +65,9 @@ pub struct Persistence {
     /// Keys loaded and keys dropped as expired by the last load.
     pub last_load_keys: u64,
     pub last_load_expired: u64,
+    /// Walker pacing: commands processed at the last slice, and the earliest next busy slice.
+    walk_seen_cmds: u64,
+    next_walk: Instant,
 }
 
 impl Default for Persistence {
@@ -76,6 +84,8 @@ impl Default for Persistence {
             load_failed: false,
             last_load_keys: 0,
             last_load_expired: 0,
+            walk_seen_cmds: 0,
+            next_walk: Instant::now(),
         }
     }
 }
@@ -539,8 +549,15 @@ pub fn kill_bgsave(eng: &mut Engine) {
 /// Work between command batches: advance the walker, reap a finished save or load.
 pub fn tick(eng: &mut Engine) {
     if eng.store.snapshot_active() {
-        let deadline = Instant::now() + STEP_TIME;
-        while !eng.store.snapshot_step(STEP_ENTRIES) && Instant::now() < deadline {}
+        let now = Instant::now();
+        let cmds = eng.stats.total_commands_processed;
+        let busy = cmds != eng.persist.walk_seen_cmds;
+        eng.persist.walk_seen_cmds = cmds;
+        if !busy || now >= eng.persist.next_walk {
+            let deadline = now + if busy { BUSY_SLICE } else { IDLE_SLICE };
+            while !eng.store.snapshot_step(STEP_ENTRIES) && Instant::now() < deadline {}
+            eng.persist.next_walk = now + BUSY_PERIOD;
+        }
     }
     if eng
         .persist
@@ -563,7 +580,7 @@ pub fn tick(eng: &mut Engine) {
 /// How soon the loop must come back for persistence work (None: no hurry).
 pub fn wake_within(eng: &Engine) -> Option<Duration> {
     if eng.store.snapshot_active() {
-        Some(Duration::ZERO)
+        Some(eng.persist.next_walk.saturating_duration_since(Instant::now()))
     } else if eng.persist.job.is_some() || eng.persist.loading.is_some() {
         Some(Duration::from_millis(5))
     } else {
@@ -741,6 +758,37 @@ impl Visitor for Loader<'_> {
     }
 }
 
+/// Records handed from the decoder thread to the inserting thread at once.
+const LOAD_BATCH: usize = 1024;
+
+/// The decoder thread's visitor: batches records for the inserting thread.
+struct Batcher {
+    tx: std::sync::mpsc::SyncSender<Vec<(u64, Record)>>,
+    batch: Vec<(u64, Record)>,
+}
+
+impl Batcher {
+    fn flush(&mut self) -> Result<(), PersistError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let b = std::mem::replace(&mut self.batch, Vec::with_capacity(LOAD_BATCH));
+        self.tx
+            .send(b)
+            .map_err(|_| PersistError::Rejected("loading stopped".into()))
+    }
+}
+
+impl Visitor for Batcher {
+    fn record(&mut self, offset: u64, rec: Record) -> Result<(), PersistError> {
+        self.batch.push((offset, rec));
+        if self.batch.len() >= LOAD_BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
 /// Reads a snapshot file of either format into a new store.
 pub fn load_file(
     path: &Path,
@@ -767,6 +815,29 @@ pub fn load_file(
     let format = persist::detect(&head).ok_or_else(|| {
         format!("{name} is neither a zedis snapshot nor a Redis RDB file (unknown magic)")
     })?;
+    if format == Format::Aof {
+        return Err(format!(
+            "{name} is an append-only file, not a snapshot: enable `appendonly` to load it"
+        ));
+    }
+    // Two stages on two threads: this one inserts into the store while a decoder thread reads,
+    // decompresses and builds values, handing them over a block's worth at a time.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u64, Record)>>(8);
+    let lim2 = *lim;
+    let decoder = std::thread::Builder::new()
+        .name("zedis-decode".into())
+        .spawn(move || {
+            let mut b = Batcher {
+                tx,
+                batch: Vec::with_capacity(LOAD_BATCH),
+            };
+            let r = match format {
+                Format::Zdb => zdb::read(r, &mut b, &lim2, zdb::Mode::Strict).map(|_| ()),
+                _ => rdb::read(r, &mut b, &lim2).map(|_| ()),
+            };
+            r.and_then(|()| b.flush())
+        })
+        .map_err(|e| format!("Can't start the decoder thread: {e}"))?;
     let mut store = Store::new(databases);
     store.now_ms = now_ms;
     let mut v = Loader {
@@ -775,17 +846,26 @@ pub fn load_file(
         keys: 0,
         expired: 0,
     };
-    let way_out = "check it with `zedis-rdb verify`; `zedis-rdb salvage` recovers every key it can into a new file";
-    match format {
-        Format::Zdb => zdb::read(r, &mut v, lim, zdb::Mode::Strict).map(|_| ()),
-        Format::Rdb => rdb::read(r, &mut v, lim).map(|_| ()),
-        Format::Aof => {
-            return Err(format!(
-                "{name} is an append-only file, not a snapshot: enable `appendonly` to load it"
-            ))
+    let mut inserted: Result<(), PersistError> = Ok(());
+    for batch in rx.iter() {
+        for (offset, rec) in batch {
+            inserted = v.record(offset, rec);
+            if inserted.is_err() {
+                break;
+            }
+        }
+        if inserted.is_err() {
+            // Dropping the receiver stops the decoder at its next hand-over.
+            break;
         }
     }
-    .map_err(|e| match e {
+    drop(rx);
+    let decoded = decoder
+        .join()
+        .unwrap_or_else(|_| Err(PersistError::Rejected("the decoder thread panicked".into())));
+    let way_out = "check it with `zedis-rdb verify`; `zedis-rdb salvage` recovers every key it can into a new file";
+    // The inserter's refusal explains a stopped decoder; otherwise the decoder's error stands.
+    inserted.and(decoded).map_err(|e| match e {
         PersistError::Rejected(m) => format!("Can't load {name}: {m}"),
         e => format!("Bad snapshot file {name}: {e}; {way_out}"),
     })?;
