@@ -188,7 +188,7 @@ pub fn render(f: &mut Frame, app: &App) {
             })
             .collect();
         let h = lines.len() as u16 + 2;
-        popup(f, t, "Help — any key closes", lines, 60, h);
+        popup(f, t, "Help — any key closes", lines, 64, h);
     }
 }
 
@@ -204,7 +204,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("s", "sort clients by the next column"),
     ("S", "reverse the client sort"),
     ("/", "filter clients (Enter keeps, Esc clears)"),
-    ("k", "in the clients table: kill the selected client"),
+    ("k", "kill the selected client (clients table)"),
     ("p, Space", "pause / resume updates"),
     ("+ / -", "poll less / more often"),
     ("r", "reset the charts"),
@@ -759,26 +759,29 @@ fn render_clients(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: R
         );
         return;
     }
+    let cols = client_columns(inner.width);
     let rows: Vec<Row> = app
         .visible_clients()
         .into_iter()
         .map(|c| {
-            Row::new(vec![
-                Cell::from(c.id.to_string()),
-                Cell::from(c.addr.clone()),
-                Cell::from(c.name.clone()),
-                Cell::from(opt(c.age)),
-                Cell::from(opt(c.idle)),
-                Cell::from(opt(c.db)),
-                Cell::from(c.flags.clone()),
-                Cell::from(c.cmd.clone()),
-                Cell::from(na(c.qbuf, |v| human_bytes(v as f64))),
-                Cell::from(na(c.omem, |v| human_bytes(v as f64))),
-                Cell::from(na(c.tot_mem, |v| human_bytes(v as f64))),
-            ])
+            Row::new(cols.iter().map(|(col, _)| {
+                Cell::from(match col {
+                    ClientColumn::Id => c.id.to_string(),
+                    ClientColumn::Addr => c.addr.clone(),
+                    ClientColumn::Name => c.name.clone(),
+                    ClientColumn::Age => opt(c.age),
+                    ClientColumn::Idle => opt(c.idle),
+                    ClientColumn::Db => opt(c.db),
+                    ClientColumn::Flags => c.flags.clone(),
+                    ClientColumn::Cmd => c.cmd.clone(),
+                    ClientColumn::Qbuf => na(c.qbuf, |v| human_bytes(v as f64)),
+                    ClientColumn::Omem => na(c.omem, |v| human_bytes(v as f64)),
+                    ClientColumn::TotMem => na(c.tot_mem, |v| human_bytes(v as f64)),
+                })
+            }))
         })
         .collect();
-    let header = Row::new(ClientColumn::ALL.iter().map(|c| {
+    let header = Row::new(cols.iter().map(|(c, _)| {
         let style = if *c == app.sort {
             t.title().add_modifier(Modifier::UNDERLINED)
         } else {
@@ -786,19 +789,7 @@ fn render_clients(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: R
         };
         Cell::from(Span::styled(c.title(), style))
     }));
-    let widths = [
-        Constraint::Length(6),
-        Constraint::Length(21),
-        Constraint::Length(12),
-        Constraint::Length(7),
-        Constraint::Length(6),
-        Constraint::Length(3),
-        Constraint::Length(6),
-        Constraint::Length(14),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(8),
-    ];
+    let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
     let table = Table::new(rows, widths).header(header).row_highlight_style(
         if app.focus == PanelId::Clients {
             t.selected()
@@ -808,6 +799,35 @@ fn render_clients(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: R
     );
     let mut state = TableState::default().with_selected(Some(app.selected));
     f.render_stateful_widget(table, inner, &mut state);
+}
+
+/// The client columns that fit in `width`, most useful first, shown in table order.
+fn client_columns(width: u16) -> Vec<(ClientColumn, u16)> {
+    use ClientColumn::*;
+    let priority = [
+        (Id, 6),
+        (Addr, 21),
+        (Cmd, 14),
+        (Idle, 6),
+        (Name, 12),
+        (TotMem, 8),
+        (Age, 7),
+        (Db, 3),
+        (Omem, 7),
+        (Qbuf, 7),
+        (Flags, 6),
+    ];
+    let mut used = 0u16;
+    let mut chosen: Vec<(ClientColumn, u16)> = Vec::new();
+    for (c, w) in priority {
+        // One space between columns.
+        if used + w + 1 <= width || chosen.is_empty() {
+            used += w + 1;
+            chosen.push((c, w));
+        }
+    }
+    chosen.sort_by_key(|(c, _)| ClientColumn::ALL.iter().position(|x| x == c));
+    chosen
 }
 
 fn section_error<T>(s: &Section<T>) -> Option<&str> {
