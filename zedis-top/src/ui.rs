@@ -821,7 +821,7 @@ fn client_columns(width: u16) -> Vec<(ClientColumn, u16)> {
     let mut chosen: Vec<(ClientColumn, u16)> = Vec::new();
     for (c, w) in priority {
         // One space between columns.
-        if used + w + 1 <= width || chosen.is_empty() {
+        if used + w < width || chosen.is_empty() {
             used += w + 1;
             chosen.push((c, w));
         }
