@@ -36,7 +36,7 @@ fn once(targets: &[ConnectOptions], interval: Duration) -> Report {
     let mut conns: Vec<Result<(Connection, zedis_top::collect::Snapshot), String>> = targets
         .iter()
         .map(|t| {
-            let mut c = Connection::open(&poll::dashboard_options(t.clone(), interval))
+            let mut c = poll::open(t, interval)
                 .map_err(|e| format!("cannot connect to {}: {e}", t.endpoint))?;
             let s = poll::poll_once(&mut c, origin).map_err(|e| e.to_string())?;
             Ok((c, s))

@@ -66,11 +66,18 @@ pub fn unix_ms() -> u64 {
 }
 
 /// Connection options as the dashboard uses them: a timeout so a hung server shows as
-/// disconnected instead of freezing the poller, and a recognisable client name.
+/// disconnected instead of freezing the poller.
 pub fn dashboard_options(mut opts: ConnectOptions, interval: Duration) -> ConnectOptions {
     opts.timeout = Some(interval.max(Duration::from_secs(2)));
-    opts.client_name = Some(CLIENT_NAME.to_string());
     opts
+}
+
+/// Opens a dashboard connection and names it; a server without CLIENT SETNAME is still
+/// watched, unnamed.
+pub fn open(opts: &ConnectOptions, interval: Duration) -> Result<Connection, ClientError> {
+    let mut c = Connection::open(&dashboard_options(opts.clone(), interval))?;
+    let _ = c.call(&["CLIENT", "SETNAME", CLIENT_NAME])?;
+    Ok(c)
 }
 
 /// What a poller tells the UI.
@@ -131,7 +138,7 @@ pub fn run_poller(
     while !shared.stop.load(Ordering::Relaxed) {
         let interval = shared.interval();
         if conn.is_none() {
-            match Connection::open(&dashboard_options(opts.clone(), interval)) {
+            match open(&opts, interval) {
                 Ok(c) => conn = Some(c),
                 Err(e) => {
                     let why = format!("cannot connect to {}: {e}", opts.endpoint);

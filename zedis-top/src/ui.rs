@@ -918,8 +918,18 @@ fn render_slowlog(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: R
     f.render_widget(Paragraph::new(lines), lat_area);
 }
 
-/// One command-stats row: name, calls/s, µs/s, total calls, µs per call.
-type CmdRow = (String, Option<f64>, Option<f64>, u64, Option<f64>);
+/// One command-stats row.
+struct CmdRow {
+    name: String,
+    calls_per_sec: Option<f64>,
+    usec_per_sec: Option<f64>,
+    calls: u64,
+    usec: u64,
+    usec_per_call: Option<f64>,
+}
+
+/// Width of one command-stats table.
+const CMD_TABLE_WIDTH: u16 = 56;
 
 fn render_commands(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: Rect) {
     let block = panel_block(app, PanelId::Commands, t, String::new(), false);
@@ -934,45 +944,79 @@ fn render_commands(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: 
         );
         return;
     }
-    // Rank by calls/s when a rate exists, else by total calls; the share column is this
-    // command's part of all server time spent in the interval (or since start).
     let rates = view.rates.as_ref();
     let mut rows: Vec<CmdRow> = i
         .commandstats
         .iter()
         .map(|c| {
             let r = rates.and_then(|r| r.commands.iter().find(|x| x.name == c.name));
-            (
-                c.name.clone(),
-                r.map(|r| r.calls_per_sec),
-                r.map(|r| r.usec_per_sec),
-                c.calls,
-                c.usec_per_call,
-            )
+            CmdRow {
+                name: c.name.clone(),
+                calls_per_sec: r.map(|r| r.calls_per_sec),
+                usec_per_sec: r.map(|r| r.usec_per_sec),
+                calls: c.calls,
+                usec: c.usec,
+                usec_per_call: c.usec_per_call,
+            }
         })
         .collect();
-    rows.sort_by(|a, b| {
-        b.1.unwrap_or(0.0)
-            .total_cmp(&a.1.unwrap_or(0.0))
-            .then(b.3.cmp(&a.3))
-            .then(a.0.cmp(&b.0))
-    });
+    // The time% column is this command's part of all server time spent in the interval.
     let total_time: f64 = match rates {
         Some(r) => r.commands.iter().map(|c| c.usec_per_sec).sum(),
         None => 0.0,
     };
+    // Busiest first: by calls/s (total calls when there is no rate yet).
+    rows.sort_by(|a, b| {
+        b.calls_per_sec
+            .unwrap_or(0.0)
+            .total_cmp(&a.calls_per_sec.unwrap_or(0.0))
+            .then(b.calls.cmp(&a.calls))
+            .then(a.name.cmp(&b.name))
+    });
+    let wide = inner.width > 2 * CMD_TABLE_WIDTH;
+    let left = if wide {
+        let [l, r] =
+            Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(inner);
+        let mut by_time: Vec<&CmdRow> = rows.iter().collect();
+        by_time.sort_by(|a, b| {
+            b.usec_per_sec
+                .unwrap_or(0.0)
+                .total_cmp(&a.usec_per_sec.unwrap_or(0.0))
+                .then(b.usec.cmp(&a.usec))
+                .then(a.name.cmp(&b.name))
+        });
+        cmd_table(f, app, t, &by_time, total_time, "by time", false, r);
+        l
+    } else {
+        inner
+    };
+    let by_calls: Vec<&CmdRow> = rows.iter().collect();
+    cmd_table(f, app, t, &by_calls, total_time, "by calls/s", true, left);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cmd_table(
+    f: &mut Frame,
+    app: &App,
+    t: Theme,
+    rows: &[&CmdRow],
+    total_time: f64,
+    order: &str,
+    selectable: bool,
+    area: Rect,
+) {
     let table_rows: Vec<Row> = rows
         .iter()
-        .map(|(name, cps, ups, calls, upc)| {
+        .map(|r| {
             Row::new(vec![
-                shorten(name, 18),
-                na(*cps, human_count),
-                match ups {
+                shorten(&r.name, 18),
+                na(r.calls_per_sec, human_count),
+                match r.usec_per_sec {
                     Some(u) if total_time > 0.0 => format!("{:.0}%", u / total_time * 100.0),
                     _ => "-".to_string(),
                 },
-                human_count(*calls as f64),
-                na(*upc, |u| format!("{u:.2}")),
+                human_count(r.calls as f64),
+                na(r.usec_per_call, |u| format!("{u:.2}")),
             ])
         })
         .collect();
@@ -986,15 +1030,24 @@ fn render_commands(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: 
             Constraint::Length(9),
         ],
     )
-    .header(Row::new(vec!["command", "calls/s", "time%", "calls", "µs/call"]).style(t.title()))
-    .row_highlight_style(if app.focus == PanelId::Commands {
+    .header(
+        Row::new(vec![
+            format!("command {order}"),
+            "calls/s".into(),
+            "time%".into(),
+            "calls".into(),
+            "µs/call".into(),
+        ])
+        .style(t.title()),
+    )
+    .row_highlight_style(if selectable && app.focus == PanelId::Commands {
         t.selected()
     } else {
         Style::default()
     });
     let mut state = TableState::default()
-        .with_selected((app.focus == PanelId::Commands).then_some(app.selected));
-    f.render_stateful_widget(table, inner, &mut state);
+        .with_selected((selectable && app.focus == PanelId::Commands).then_some(app.selected));
+    f.render_stateful_widget(table, area, &mut state);
 }
 
 #[cfg(test)]

@@ -173,6 +173,11 @@ fn popups_and_zoom() {
     let text = screen(&app, 100, 30);
     assert!(text.contains("Kill client 3 (127.0.0.1:48226)?"), "{text}");
     insta::assert_snapshot!("zoom_clients_kill_prompt", text);
+    app.on_key(key(KeyCode::Char('n')));
+    app.on_key(key(KeyCode::Char('6')));
+    let text = screen(&app, 160, 20);
+    assert!(text.contains("command by time"), "{text}");
+    insta::assert_snapshot!("zoom_commands_wide", text);
 }
 
 #[test]
