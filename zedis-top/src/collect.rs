@@ -775,3 +775,53 @@ mod tests {
         assert_eq!(rows[0].qbuf, None);
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+    use bytes::Bytes;
+    use proptest::prelude::*;
+
+    /// A random frame: what a broken or hostile server could send in place of a reply.
+    fn frame() -> impl Strategy<Value = Frame> {
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(Frame::Integer),
+            ".{0,40}".prop_map(|s| Frame::Bulk(Bytes::from(s))),
+            "[a-z.=:, 0-9\n-]{0,60}".prop_map(|s| Frame::Bulk(Bytes::from(s))),
+            any::<f64>().prop_map(Frame::Double),
+            Just(Frame::Null),
+            Just(Frame::NullBulk),
+            ".{0,20}".prop_map(|s| Frame::Error(Bytes::from(s))),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Frame::Array),
+                prop::collection::vec((inner.clone(), inner), 0..6).prop_map(Frame::Map),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_reply_parses_or_is_unavailable_never_panics(
+            info in frame(), clients in frame(), slow in frame(),
+            config in frame(), latency in frame(), mem in frame(),
+            a in 0u64..10_000, b in 0u64..10_000,
+        ) {
+            let r = Replies {
+                info, client_list: clients, slowlog: slow,
+                config, latency, memory_stats: mem,
+            };
+            let s1 = Snapshot::from_replies(&r, a, 0);
+            let s2 = Snapshot::from_replies(&r, b, 0);
+            let _ = Rates::between(&s1, &s2);
+            let _ = serde_json::to_string(&s1);
+        }
+
+        #[test]
+        fn any_text_parses_as_info_and_client_list(text in "(?s).{0,400}") {
+            let _ = Info::parse(&text);
+            let _ = parse_client_list(&text);
+        }
+    }
+}

@@ -505,7 +505,7 @@ fn render_memory(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: Re
     let used = i.used_memory;
     let [gauge_area, text_area, chart_area] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(2),
+        Constraint::Length(3),
         Constraint::Min(0),
     ])
     .areas(inner);
@@ -534,6 +534,18 @@ fn render_memory(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: Re
         gauge_area,
     );
     let b = |v: Option<u64>| na(v, |x| human_bytes(x as f64));
+    let stats = match &snap.memory_stats {
+        Section::Ok(m) => Line::from(format!(
+            "per key {}  dataset {}  keys {}",
+            na(m.get("keys.bytes-per-key"), human_bytes),
+            na(m.get("dataset.percentage"), |p| format!("{p:.1}%")),
+            na(m.get("keys.count"), human_count),
+        )),
+        Section::Unavailable { unavailable } => Line::from(Span::styled(
+            format!("MEMORY STATS unavailable: {unavailable}"),
+            t.dim(),
+        )),
+    };
     let lines = vec![
         Line::from(format!(
             "rss {}  peak {}  frag {}",
@@ -546,6 +558,7 @@ fn render_memory(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: Re
             b(i.used_memory_dataset),
             b(i.used_memory_overhead),
         )),
+        stats,
     ];
     f.render_widget(Paragraph::new(lines), text_area);
     if chart_area.height < 3 || chart_area.width < 10 {
@@ -627,9 +640,15 @@ fn render_throughput(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area
             ),
         ]),
         Line::from(format!(
-            "net in {}/s  out {}/s",
-            rate(get(|r| r.net_in_per_sec), human_bytes),
-            rate(get(|r| r.net_out_per_sec), human_bytes),
+            "net in {}  out {}",
+            rate(get(|r| r.net_in_per_sec), |v| format!(
+                "{}/s",
+                human_bytes(v)
+            )),
+            rate(get(|r| r.net_out_per_sec), |v| format!(
+                "{}/s",
+                human_bytes(v)
+            )),
         )),
         Line::from(format!(
             "hits/s {}  misses/s {}  hit ratio {}",

@@ -181,6 +181,35 @@ fn popups_and_zoom() {
 }
 
 #[test]
+fn refused_commands_leave_their_panels_saying_why() {
+    let mut s = recorded("zedis");
+    fn refused<T>(what: &str) -> zedis_top::collect::Section<T> {
+        zedis_top::collect::Section::unavailable(format!(
+            "NOPERM this user has no permissions to run the '{what}' command"
+        ))
+    }
+    s.clients = refused("client|list");
+    s.slowlog = refused("slowlog|get");
+    s.latency = refused("latency|latest");
+    let mut app = App::new(vec!["127.0.0.1:7392".into()], Duration::from_secs(1), true);
+    app.on_event(Event::Snapshot {
+        server: 0,
+        snapshot: Box::new(s),
+    });
+    let text = screen(&app, 160, 45);
+    assert!(
+        text.contains("MEMORY STATS unavailable: ERR unknown command"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unavailable: NOPERM this user has no permissions to run the 'client|list'"),
+        "{text}"
+    );
+    assert!(text.contains("slowlog unavailable: NOPERM"), "{text}");
+    insta::assert_snapshot!("refused_commands", text);
+}
+
+#[test]
 fn no_color_draws_no_colour() {
     let mut app = app_after("redis", 6, 25);
     app.color = false;
