@@ -197,6 +197,60 @@ fn dashboard_shows_live_numbers_of_a_loaded_zedis_and_kills_a_client() {
     assert!(!tmux.alive(), "q did not quit");
 }
 
+/// A redis-server child on a fixed port, so it can be stopped and started again there.
+struct Child(std::process::Child);
+
+impl Child {
+    fn redis(port: u16, dir: &std::path::Path) -> Self {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Connection::open(&options(port, None)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Child(child)
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn dashboard_shows_a_lost_server_and_reconnects_on_its_own() {
+    if !Tmux::available() {
+        eprintln!("tmux not installed; skipping the terminal test");
+        return;
+    }
+    let dir = zedis_tests::tempdir::TempDir::new("zedis-top-reconnect").expect("temp dir");
+    let dir = dir.path();
+    let port = free_port();
+    let first = Child::redis(port, dir);
+    let tmux = Tmux::start(
+        format!("zedis-top-e2e-re-{}-{port}", std::process::id()),
+        &format!("{TOP} -p {port} -i 0.2"),
+    );
+    tmux.wait_for("the first poll", |s| s.contains(&format!("port {port}")));
+    drop(first);
+    tmux.wait_for("the disconnected state", |s| {
+        s.contains("disconnected, retrying")
+    });
+    let _second = Child::redis(port, dir);
+    tmux.wait_for("the reconnection", |s| {
+        !s.contains("disconnected, retrying") && s.contains("AOF off")
+    });
+}
+
 fn once_json(port: u16) -> (bool, Value) {
     let out = Command::new(TOP)
         .args(["-p", &port.to_string(), "--once", "--json", "-i", "0.3"])
