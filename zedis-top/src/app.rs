@@ -282,6 +282,8 @@ impl App {
                 if let Some(v) = self.servers.get_mut(server) {
                     v.apply(*snapshot);
                 }
+                // Rows may have gone; keep the selection on one that exists.
+                self.selected = self.selected.min(self.rows_in_focus().saturating_sub(1));
             }
             Event::Disconnected { server, why } => {
                 if let Some(v) = self.servers.get_mut(server) {

@@ -102,13 +102,20 @@ fn dashboard(targets: Vec<ConnectOptions>, interval: Duration, color: bool) -> a
 
     let mut terminal = ratatui::init();
     let result = (|| -> anyhow::Result<()> {
+        // Draw only when something changed: a key, a resize or a poller's news.
+        let mut dirty = true;
         loop {
-            terminal
-                .draw(|f| zedis_top::ui::render(f, &app))
-                .context("cannot draw")?;
+            if dirty {
+                terminal
+                    .draw(|f| zedis_top::ui::render(f, &app))
+                    .context("cannot draw")?;
+                dirty = false;
+            }
             // Wait for a key briefly, then drain pollers' news.
             if event::poll(Duration::from_millis(50)).context("cannot read the terminal")? {
-                if let TermEvent::Key(k) = event::read().context("cannot read the terminal")? {
+                let ev = event::read().context("cannot read the terminal")?;
+                dirty = true;
+                if let TermEvent::Key(k) = ev {
                     if k.kind == KeyEventKind::Press {
                         match app.on_key(k) {
                             Some(Effect::Quit) => return Ok(()),
@@ -131,6 +138,7 @@ fn dashboard(targets: Vec<ConnectOptions>, interval: Duration, color: bool) -> a
                 }
             }
             while let Ok(ev) = ev_rx.try_recv() {
+                dirty = true;
                 app.on_event(ev);
             }
         }
