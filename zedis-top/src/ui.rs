@@ -104,6 +104,17 @@ pub fn human_duration(s: u64) -> String {
     }
 }
 
+/// A duration in microseconds as `850µs`, `12.3ms` or `1.50s`.
+pub fn micros(us: i64) -> String {
+    if us.abs() < 1_000 {
+        format!("{us}µs")
+    } else if us.abs() < 1_000_000 {
+        format!("{:.1}ms", us as f64 / 1e3)
+    } else {
+        format!("{:.2}s", us as f64 / 1e6)
+    }
+}
+
 /// `HH:MM:SS` UTC of a Unix time.
 fn clock(unix: i64) -> String {
     let t = unix.rem_euclid(86400);
@@ -360,13 +371,13 @@ fn render_grid(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: Rect
     // Each row of panels and the least height it is useful at.
     let rows: Vec<(Vec<PanelId>, u16)> = if area.width >= 110 {
         vec![
-            (vec![Memory, Throughput, Keys], 10),
+            (vec![Memory, Throughput, Keys], 14),
             (vec![Clients], 6),
             (vec![Slowlog, Commands], 6),
         ]
     } else if area.width >= 70 {
         vec![
-            (vec![Memory, Throughput], 9),
+            (vec![Memory, Throughput], 11),
             (vec![Keys, Commands], 6),
             (vec![Clients], 6),
             (vec![Slowlog], 5),
@@ -390,16 +401,17 @@ fn render_grid(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: Rect
     if shown.is_empty() {
         return hidden_panels;
     }
-    // Spare height goes to the clients table first (it has the most rows to show), else
-    // is shared out evenly.
-    let spare = area.height - used;
+    // Spare height goes to the tables that have rows to show (clients, slowlog), shared
+    // evenly; when neither is shown, to every row.
+    let grows = |p: &Vec<PanelId>| p.contains(&Clients) || p.contains(&Slowlog);
+    let any_grows = shown.iter().any(|(p, _)| grows(p));
     let constraints: Vec<Constraint> = shown
         .iter()
         .map(|(p, min)| {
-            if p.contains(&Clients) || !shown.iter().any(|s| s.0.contains(&Clients)) {
-                Constraint::Min(*min)
+            if grows(p) || !any_grows {
+                Constraint::Fill(1)
             } else {
-                Constraint::Length(*min + spare / (shown.len() as u16 * 2))
+                Constraint::Length(*min)
             }
         })
         .collect();
@@ -879,7 +891,7 @@ fn render_slowlog(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: R
                     Row::new(vec![
                         e.id.to_string(),
                         clock(e.time),
-                        format!("{}µs", human_count(e.micros as f64)),
+                        micros(e.micros),
                         command_line(&e.args, cmd_w.max(1)),
                     ])
                 })
@@ -1085,6 +1097,9 @@ mod tests {
         assert_eq!(human_duration(3_700), "1h 1m");
         assert_eq!(human_duration(90_000), "1d 1h");
         assert_eq!(clock(3_661), "01:01:01");
+        assert_eq!(micros(850), "850µs");
+        assert_eq!(micros(10_108), "10.1ms");
+        assert_eq!(micros(2_500_000), "2.50s");
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("ab", 4), "ab");
         assert_eq!(shorten("ab", 0), "");
