@@ -146,6 +146,25 @@ fn disconnected() {
 }
 
 #[test]
+fn two_servers_one_tab_each() {
+    let mut app = app_after("redis", 3, 0);
+    app.servers
+        .push(zedis_top::app::ServerView::new("127.0.0.1:7392"));
+    app.on_event(Event::Disconnected {
+        server: 1,
+        why: "cannot connect to 127.0.0.1:7392: Connection refused".into(),
+    });
+    let text = screen(&app, 120, 12);
+    assert!(
+        text.starts_with(" ● 127.0.0.1:7391   ✗ 127.0.0.1:7392"),
+        "{text}"
+    );
+    insta::assert_snapshot!("two_servers_first", text);
+    app.on_key(KeyEvent::new(KeyCode::Right, KeyModifiers::NONE));
+    insta::assert_snapshot!("two_servers_second", screen(&app, 120, 12));
+}
+
+#[test]
 fn evicting() {
     let app = app_after("redis", 6, 25);
     let text = screen(&app, 160, 45);
