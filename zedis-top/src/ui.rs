@@ -289,6 +289,10 @@ fn render_header(f: &mut Frame, app: &App, view: &ServerView, t: Theme, area: Re
                 .unwrap_or_else(|| "n/a".into()),
         )));
     }
+    if view.evicting() {
+        // Also here, so the alarm shows when the eviction panel is hidden.
+        first.push(Span::styled("  EVICTING", t.bad()));
+    }
     if app.paused {
         first.push(Span::styled(
             "  PAUSED",
