@@ -233,7 +233,9 @@ impl Session {
                 Err(ClientError::Io(e))
                     if matches!(
                         e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
                     ) => {}
                 other => return other.map(Some),
             }

@@ -1,0 +1,174 @@
+//! The interactive prompt, driven in a real pseudo-terminal through tmux: the prompt, a
+//! grey argument hint, tab completion, history (with a secret kept out of the file), the
+//! prompt's database and MULTI markers, and the subscribe reading mode left with Ctrl-C.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use zedis_tests::{RawConn, Server, TempDir};
+
+/// One tmux server per test (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-L").arg(&self.socket);
+        c
+    }
+
+    fn start(socket: &str, shell_command: &str) -> Option<Tmux> {
+        let t = Tmux {
+            socket: socket.to_string(),
+        };
+        let ok = t
+            .cmd()
+            .args(["new-session", "-d", "-s", "t", "-x", "200", "-y", "50"])
+            .arg(shell_command)
+            .status()
+            .ok()?
+            .success();
+        ok.then_some(t)
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let st = self
+            .cmd()
+            .args(["send-keys", "-t", "t"])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(st.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "t"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text` (or fails with the screen after a generous limit).
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "screen never showed {text:?}:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self
+            .cmd()
+            .arg("kill-server")
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn shell_quote(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
+}
+
+#[test]
+fn prompt_hints_completion_history_and_subscribe() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping the terminal test");
+        return;
+    }
+    let server = Server::zedis(&[]);
+    let port = server.port();
+    let home = TempDir::new("zedis-cli-home").expect("temp dir");
+    let hist = home.path().join("history");
+    let command = format!(
+        "env HOME={} ZEDISCLI_HISTFILE={} NO_COLOR=1 {} -p {port}",
+        shell_quote(home.path()),
+        shell_quote(&hist),
+        shell_quote(Path::new(env!("CARGO_BIN_EXE_zedis-cli")))
+    );
+    let socket = format!("zedis-cli-test-{}", std::process::id());
+    let Some(tmux) = Tmux::start(&socket, &command) else {
+        eprintln!("tmux could not start a session; skipping");
+        return;
+    };
+    let prompt = format!("127.0.0.1:{port}> ");
+    // capture-pane drops trailing blanks, so the bare prompt is matched without its space.
+    tmux.wait_for(prompt.trim_end());
+
+    // A hint after the command name, shrinking once an argument is typed.
+    tmux.keys(&["set"]);
+    tmux.wait_for(&format!("{prompt}set key value"));
+    tmux.keys(&[" k1 "]);
+    tmux.wait_for(&format!("{prompt}set k1 value"));
+    tmux.keys(&["v1", "Enter"]);
+    tmux.wait_for("OK");
+
+    // Completion of a command name and of a key seen in this session.
+    tmux.keys(&["strl", "Tab"]);
+    tmux.wait_for(&format!("{prompt}strlen"));
+    tmux.keys(&[" k", "Tab"]);
+    tmux.wait_for(&format!("{prompt}strlen k1"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("(integer) 2");
+
+    // A secret stays out of the history file.
+    tmux.keys(&["auth s3cret-pw", "Enter"]);
+    tmux.wait_for("(error)");
+
+    // The prompt follows SELECT and MULTI.
+    tmux.keys(&["select 3", "Enter"]);
+    tmux.wait_for(&format!("127.0.0.1:{port}[3]>"));
+    tmux.keys(&["multi", "Enter"]);
+    tmux.wait_for(&format!("127.0.0.1:{port}[3](TX)>"));
+    tmux.keys(&["discard", "Enter"]);
+
+    // Subscribe mode prints messages as they come, until Ctrl-C.
+    tmux.keys(&["subscribe news", "Enter"]);
+    tmux.wait_for("Reading messages... (press Ctrl-C to quit)");
+    tmux.wait_for("3) (integer) 1");
+    let mut publisher = RawConn::connect(port).expect("connect publisher");
+    publisher
+        .request(&["PUBLISH", "news", "extra-extra"])
+        .expect("publish");
+    tmux.wait_for("\"extra-extra\"");
+    tmux.keys(&["C-c"]);
+    tmux.keys(&["ping", "Enter"]);
+    tmux.wait_for("PONG");
+
+    tmux.keys(&["quit", "Enter"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let history = loop {
+        let h = std::fs::read_to_string(&hist).unwrap_or_default();
+        if h.contains("quit") || Instant::now() > deadline {
+            break h;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(history.contains("set k1 v1"), "history: {history}");
+    assert!(history.contains("select 3"), "history: {history}");
+    assert!(
+        !history.contains("s3cret"),
+        "a secret was written: {history}"
+    );
+}
