@@ -285,7 +285,9 @@ fn handle_line(
         return Control::Continue;
     }
     if argv.len() == 1 && first == "clear" {
-        // The terminal REPL clears through rustyline before getting here.
+        // The terminal REPL clears through rustyline before getting here; the line mode
+        // writes the same escape linenoise does.
+        let _ = out.write_all(b"\x1b[H\x1b[2J");
         return Control::Continue;
     }
     if state.tty && is_dangerous(&argv) && !confirm(&argv) {

@@ -102,7 +102,7 @@ fn prompt_hints_completion_history_and_subscribe() {
     let home = TempDir::new("zedis-cli-home").expect("temp dir");
     let hist = home.path().join("history");
     let command = format!(
-        "env HOME={} ZEDISCLI_HISTFILE={} NO_COLOR=1 {} -p {port}",
+        "env HOME={} ZEDISCLI_HISTFILE={} NO_COLOR=1 PAGER='sed s/^/PAGED:/' {} -p {port}",
         shell_quote(home.path()),
         shell_quote(&hist),
         shell_quote(Path::new(env!("CARGO_BIN_EXE_zedis-cli")))
@@ -155,6 +155,31 @@ fn prompt_hints_completion_history_and_subscribe() {
     tmux.keys(&["C-c"]);
     tmux.keys(&["ping", "Enter"]);
     tmux.wait_for("PONG");
+
+    // A dangerous command asks first; "n" declines.
+    tmux.keys(&["set keep me", "Enter"]);
+    // A clean screen, so that what follows cannot match older output.
+    tmux.keys(&["clear", "Enter"]);
+    tmux.keys(&["flushdb", "Enter"]);
+    tmux.wait_for("Do you really want to run 'flushdb'? (y/N)");
+    tmux.keys(&["n", "Enter"]);
+    tmux.keys(&["dbsize", "Enter"]);
+    tmux.wait_for("(integer) 1");
+
+    // `N command` repeats; `help <command>` shows the synopsis.
+    tmux.keys(&["3 incr counter", "Enter"]);
+    tmux.wait_for("(integer) 3");
+    tmux.keys(&["help getrange", "Enter"]);
+    tmux.wait_for("GETRANGE key start end");
+
+    // A reply taller than the 50-row terminal goes through $PAGER.
+    let mut filler = vec!["RPUSH".to_string(), "tall".to_string()];
+    filler.extend((0..80).map(|i| format!("item{i}")));
+    publisher.request(&["SELECT", "3"]).expect("select");
+    publisher.request(&filler).expect("rpush");
+    tmux.keys(&["clear", "Enter"]);
+    tmux.keys(&["lrange tall 0 -1", "Enter"]);
+    tmux.wait_for("PAGED:80) \"item79\"");
 
     tmux.keys(&["quit", "Enter"]);
     let deadline = Instant::now() + Duration::from_secs(10);
