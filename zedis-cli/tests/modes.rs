@@ -325,3 +325,79 @@ fn completions_and_version() {
     let o = cli().arg("--help").output().expect("run");
     assert!(stdout(&o).contains("--quoted-json"), "{}", stdout(&o));
 }
+
+#[test]
+fn hostile_server_replies_give_errors_not_panics() {
+    use std::io::Read;
+    use std::net::TcpListener;
+    for garbage in [
+        &b"$99999999999999\r\n"[..],
+        b"*-7\r\nxx",
+        b"?what\r\n",
+        b"*3\r\n:1\r\n",
+        b"$5\r\nab",
+        b"%2\r\n+a\r\n",
+    ] {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let reply = garbage.to_vec();
+        let fake = std::thread::spawn(move || {
+            if let Ok((mut sock, _)) = listener.accept() {
+                let mut buf = [0u8; 256];
+                let _ = sock.read(&mut buf);
+                let _ = sock.write_all(&reply);
+                // Closing ends truncated replies.
+            }
+        });
+        let o = run(port, &["PING"]);
+        let _ = fake.join();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "garbage {garbage:?}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).starts_with("Error: "),
+            "garbage {garbage:?}: {}",
+            stderr(&o)
+        );
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn askpass_and_unix_socket() {
+    let dir = TempDir::new("zedis-cli-sock").expect("temp dir");
+    let sock = dir.path().join("redis.sock");
+    let server = Server::redis(&["--unixsocket", sock.to_str().expect("utf-8 path")]);
+    let mut admin = RawConn::connect(server.port()).expect("connect");
+    admin
+        .request(&["CONFIG", "SET", "requirepass", "s3cret"])
+        .expect("config set");
+    let mut child = cli()
+        .args([
+            "-s",
+            sock.to_str().expect("utf-8 path"),
+            "--askpass",
+            "PING",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"s3cret\n")
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(
+        stdout(&o),
+        "Please input password: PONG\n",
+        "{}",
+        stderr(&o)
+    );
+}
