@@ -128,6 +128,7 @@ pub fn config_from(cli: &Cli) -> Result<Config, String> {
         errcode: cli.errcode,
         interval,
         interactive: false,
+        keep_subscriptions: false,
     })
 }
 

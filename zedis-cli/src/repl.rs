@@ -372,6 +372,7 @@ pub fn run(session: &mut Session) -> i32 {
         tty,
     };
     if tty {
+        session.cfg.keep_subscriptions = true;
         interactive(session, &state)
     } else {
         line_mode(session, &state)
@@ -700,11 +701,12 @@ fn interactive(session: &mut Session, state: &State) -> i32 {
             continue;
         }
         let cmd = &argv[skip..];
-        let streaming = cmd.first().is_some_and(|c| {
-            ["subscribe", "psubscribe", "ssubscribe", "monitor"]
-                .iter()
-                .any(|s| c.eq_ignore_ascii_case(s.as_bytes()))
-        });
+        let streaming = session.subscribed
+            || cmd.first().is_some_and(|c| {
+                ["subscribe", "psubscribe", "ssubscribe", "monitor"]
+                    .iter()
+                    .any(|s| c.eq_ignore_ascii_case(s.as_bytes()))
+            });
         let control = if streaming {
             let stdout = io::stdout();
             let mut out = stdout.lock();

@@ -34,6 +34,9 @@ pub struct Config {
     pub interval: Duration,
     /// Set for the REPL and for commands read from stdin, as redis-cli does.
     pub interactive: bool,
+    /// At a terminal prompt: Ctrl-C in subscribe mode returns to a `(subscribed mode)` prompt
+    /// with the subscriptions kept, instead of reconnecting as redis-cli 7.0 does.
+    pub keep_subscriptions: bool,
 }
 
 /// Set by SIGINT; polled while a reply is awaited.
@@ -69,6 +72,8 @@ pub struct Session {
     /// The database the connection is in.
     pub db: i64,
     pub in_multi: bool,
+    /// The connection holds pub/sub subscriptions (only tracked with `keep_subscriptions`).
+    pub subscribed: bool,
     pre_multi_db: i64,
     /// The last reply read (not pushes), for the REPL's key tracking.
     pub last_reply: Option<Frame>,
@@ -104,6 +109,28 @@ fn error_text(f: &Frame) -> String {
     }
 }
 
+/// The subscription count a (un)subscribe confirmation reports, `None` for other frames.
+fn subscription_count(f: &Frame) -> Option<i64> {
+    let (Frame::Array(items) | Frame::Push(items)) = f else {
+        return None;
+    };
+    let [Frame::Bulk(kind) | Frame::Simple(kind), _, Frame::Integer(n)] = items.as_slice() else {
+        return None;
+    };
+    let kinds = [
+        "subscribe",
+        "psubscribe",
+        "ssubscribe",
+        "unsubscribe",
+        "punsubscribe",
+        "sunsubscribe",
+    ];
+    kinds
+        .iter()
+        .any(|k| kind.eq_ignore_ascii_case(k.as_bytes()))
+        .then_some(*n)
+}
+
 /// Commands redis-cli prints raw whatever the output mode (their replies are text blocks).
 pub fn prints_raw(argv: &[Vec<u8>]) -> bool {
     let argc = argv.len();
@@ -129,6 +156,7 @@ impl Session {
             conn: None,
             db: 0,
             in_multi: false,
+            subscribed: false,
             pre_multi_db: 0,
             last_reply: None,
         }
@@ -146,6 +174,9 @@ impl Session {
         if self.in_multi {
             p.push_str("(TX)");
         }
+        if self.subscribed {
+            p.push_str("(subscribed mode)");
+        }
         p.push_str("> ");
         p
     }
@@ -156,6 +187,7 @@ impl Session {
         if self.conn.take().is_some() {
             self.db = 0;
             self.in_multi = false;
+            self.subscribed = false;
         }
         let mut conn = match Connection::connect(&self.cfg.endpoint, None) {
             Ok(c) => c,
@@ -321,7 +353,10 @@ impl Session {
         };
         let verbatim = prints_raw(argv);
         let monitor = eq(cmd, "monitor");
-        let pubsub = eq(cmd, "subscribe") || eq(cmd, "psubscribe") || eq(cmd, "ssubscribe");
+        let subscribe = eq(cmd, "subscribe") || eq(cmd, "psubscribe") || eq(cmd, "ssubscribe");
+        // Once subscribed (terminal prompt only), every command's answers are read as
+        // messages are: in reading mode.
+        let pubsub = subscribe || self.subscribed;
         INTERRUPTED.store(false, Ordering::SeqCst);
         while repeat != 0 {
             if repeat > 0 {
@@ -339,17 +374,37 @@ impl Session {
                 return Err(());
             }
             if monitor || pubsub {
-                if pubsub && self.cfg.style.mode != OutputMode::Raw {
+                if subscribe && self.cfg.style.mode != OutputMode::Raw {
                     let _ = out.write_all(b"Reading messages... (press Ctrl-C to quit)\n");
                     let _ = out.flush();
                 }
                 loop {
                     match self.read_reply(out, verbatim, true)? {
                         Some(f) if is_error(&f) => break,
+                        Some(f) if pubsub && self.cfg.keep_subscriptions => {
+                            match subscription_count(&f) {
+                                Some(n) => {
+                                    self.subscribed = n > 0;
+                                    if n == 0 {
+                                        break;
+                                    }
+                                }
+                                // RESET's reply, or anything that is not a message.
+                                None if !matches!(f, Frame::Array(_) | Frame::Push(_)) => {
+                                    self.subscribed = false;
+                                    break;
+                                }
+                                None => {}
+                            }
+                        }
                         Some(_) => {}
                         None => {
-                            // Ctrl-C: the connection is in a reading state; start afresh.
                             let _ = out.write_all(b"\n");
+                            if pubsub && self.cfg.keep_subscriptions && self.subscribed {
+                                // Back to the prompt, still subscribed.
+                                return Ok(());
+                            }
+                            // Ctrl-C: the connection is in a reading state; start afresh.
                             self.connect(false);
                             return Ok(());
                         }

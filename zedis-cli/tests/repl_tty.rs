@@ -55,18 +55,46 @@ impl Tmux {
 
     /// Waits until the screen shows `text` (or fails with the screen after a generous limit).
     fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |s| s.contains(text))
+    }
+
+    /// Waits until `ok` holds for the screen; `what` names it in the failure.
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let s = self.screen();
-            if s.contains(text) {
+            if ok(&s) {
                 return s;
             }
             assert!(
                 Instant::now() < deadline,
-                "screen never showed {text:?}:\n{s}"
+                "screen never showed {what:?}:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Waits for an idle prompt (the last line ends with `>`): rustyline may drop keys typed
+    /// ahead while it queries the cursor position, so every command waits for its prompt.
+    fn ready(&self) {
+        self.wait_until("a prompt", |s| {
+            s.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|l| l.trim_end().ends_with('>'))
+        });
+    }
+
+    /// Types a whole command at an idle prompt.
+    fn run(&self, line: &str) {
+        self.ready();
+        self.keys(&[line, "Enter"]);
+    }
+
+    /// Clears the screen with the REPL's `clear` and waits for the bare prompt.
+    fn clear(&self, prompt: &str) {
+        self.run("clear");
+        self.wait_until("a cleared screen", |s| s.trim() == prompt.trim());
     }
 }
 
@@ -117,6 +145,7 @@ fn prompt_hints_completion_history_and_subscribe() {
     tmux.wait_for(prompt.trim_end());
 
     // A hint after the command name, shrinking once an argument is typed.
+    tmux.ready();
     tmux.keys(&["set"]);
     tmux.wait_for(&format!("{prompt}set key value"));
     tmux.keys(&[" k1 "]);
@@ -125,6 +154,7 @@ fn prompt_hints_completion_history_and_subscribe() {
     tmux.wait_for("OK");
 
     // Completion of a command name and of a key seen in this session.
+    tmux.ready();
     tmux.keys(&["strl", "Tab"]);
     tmux.wait_for(&format!("{prompt}strlen"));
     tmux.keys(&[" k", "Tab"]);
@@ -133,18 +163,18 @@ fn prompt_hints_completion_history_and_subscribe() {
     tmux.wait_for("(integer) 2");
 
     // A secret stays out of the history file.
-    tmux.keys(&["auth s3cret-pw", "Enter"]);
+    tmux.run("auth s3cret-pw");
     tmux.wait_for("(error)");
 
     // The prompt follows SELECT and MULTI.
-    tmux.keys(&["select 3", "Enter"]);
+    tmux.run("select 3");
     tmux.wait_for(&format!("127.0.0.1:{port}[3]>"));
-    tmux.keys(&["multi", "Enter"]);
+    tmux.run("multi");
     tmux.wait_for(&format!("127.0.0.1:{port}[3](TX)>"));
-    tmux.keys(&["discard", "Enter"]);
+    tmux.run("discard");
 
     // Subscribe mode prints messages as they come, until Ctrl-C.
-    tmux.keys(&["subscribe news", "Enter"]);
+    tmux.run("subscribe news");
     tmux.wait_for("Reading messages... (press Ctrl-C to quit)");
     tmux.wait_for("3) (integer) 1");
     let mut publisher = RawConn::connect(port).expect("connect publisher");
@@ -152,24 +182,29 @@ fn prompt_hints_completion_history_and_subscribe() {
         .request(&["PUBLISH", "news", "extra-extra"])
         .expect("publish");
     tmux.wait_for("\"extra-extra\"");
+    // Ctrl-C returns to the prompt, still subscribed; UNSUBSCRIBE ends that.
     tmux.keys(&["C-c"]);
-    tmux.keys(&["ping", "Enter"]);
+    tmux.wait_for(&format!("127.0.0.1:{port}[3](subscribed mode)>"));
+    tmux.run("unsubscribe");
+    tmux.wait_for("3) (integer) 0");
+    tmux.run("ping");
     tmux.wait_for("PONG");
 
     // A dangerous command asks first; "n" declines.
-    tmux.keys(&["set keep me", "Enter"]);
+    tmux.run("set keep me");
     // A clean screen, so that what follows cannot match older output.
-    tmux.keys(&["clear", "Enter"]);
-    tmux.keys(&["flushdb", "Enter"]);
+    let db3 = format!("127.0.0.1:{port}[3]> ");
+    tmux.clear(&db3);
+    tmux.run("flushdb");
     tmux.wait_for("Do you really want to run 'flushdb'? (y/N)");
     tmux.keys(&["n", "Enter"]);
-    tmux.keys(&["dbsize", "Enter"]);
+    tmux.run("dbsize");
     tmux.wait_for("(integer) 1");
 
     // `N command` repeats; `help <command>` shows the synopsis.
-    tmux.keys(&["3 incr counter", "Enter"]);
+    tmux.run("3 incr counter");
     tmux.wait_for("(integer) 3");
-    tmux.keys(&["help getrange", "Enter"]);
+    tmux.run("help getrange");
     tmux.wait_for("GETRANGE key start end");
 
     // A reply taller than the 50-row terminal goes through $PAGER.
@@ -177,11 +212,11 @@ fn prompt_hints_completion_history_and_subscribe() {
     filler.extend((0..80).map(|i| format!("item{i}")));
     publisher.request(&["SELECT", "3"]).expect("select");
     publisher.request(&filler).expect("rpush");
-    tmux.keys(&["clear", "Enter"]);
-    tmux.keys(&["lrange tall 0 -1", "Enter"]);
+    tmux.clear(&db3);
+    tmux.run("lrange tall 0 -1");
     tmux.wait_for("PAGED:80) \"item79\"");
 
-    tmux.keys(&["quit", "Enter"]);
+    tmux.run("quit");
     let deadline = Instant::now() + Duration::from_secs(10);
     let history = loop {
         let h = std::fs::read_to_string(&hist).unwrap_or_default();
