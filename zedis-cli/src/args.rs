@@ -195,7 +195,9 @@ Show command summaries, from the server's COMMAND DOCS or the built\-in table.
 Turn argument hints and the pager for tall replies on or off.
 .PP
 SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and MONITOR print messages as they arrive until
-Ctrl\-C. FLUSHALL, FLUSHDB, KEYS *, SHUTDOWN and DEBUG ask for confirmation at the
+Ctrl\-C. After Ctrl\-C in subscribe mode the prompt shows (subscribed mode): the
+subscriptions stay, and each command there reads its answers and any messages again until
+Ctrl\-C or until UNSUBSCRIBE leaves no subscription. FLUSHALL, FLUSHDB, KEYS *, SHUTDOWN and DEBUG ask for confirmation at the
 prompt. Commands that take 0.5 seconds or longer are followed by their time.
 .SH "KEY BINDINGS"
 Emacs\-style line editing (rustyline). Tab completes command names, subcommands,

@@ -401,3 +401,21 @@ fn askpass_and_unix_socket() {
         stderr(&o)
     );
 }
+
+#[test]
+fn quoted_input_matches_redis_cli() {
+    let server = Server::zedis(&[]);
+    let args = ["--quoted-input", "ECHO", "\"a b\\x41\\n\""];
+    let ours = run(server.port(), &args);
+    let theirs = Command::new("redis-cli")
+        .arg("-p")
+        .arg(server.port().to_string())
+        .args(args)
+        .output()
+        .expect("run redis-cli");
+    assert_eq!(stdout(&ours), "a bA\n\n");
+    assert_eq!(ours.stdout, theirs.stdout);
+    let bad = run(server.port(), &["--quoted-input", "ECHO", "\"unbalanced"]);
+    assert_eq!(stdout(&bad), "Invalid quoted string\n");
+    assert_eq!(bad.status.code(), Some(1));
+}
