@@ -168,6 +168,17 @@ fn check_server(server: &Server, extra: &[&str]) {
     for flags in [&[][..], &["--raw"], &["-3"], &["--csv"]] {
         compare(server.port(), flags, "", Some(script), &mut failures);
     }
+    // RESP3 pushes in the middle of a session: client-side caching invalidations, shown with
+    // redis-cli's `-> invalidate:` line at a terminal and as plain replies otherwise.
+    let tracking =
+        "CLIENT TRACKING on\nGET tracked\nSET tracked 1\nGET tracked\nPING\nDEL tracked\n";
+    for flags in [
+        &["-3"][..],
+        &["-3", "--raw"],
+        &["-3", "--show-pushes", "no"],
+    ] {
+        compare(server.port(), flags, "", Some(tracking), &mut failures);
+    }
     assert!(
         failures.is_empty(),
         "{} differences against {}:\n{}",
