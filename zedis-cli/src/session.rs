@@ -416,6 +416,10 @@ impl Session {
                 continue;
             }
             let Some(reply) = self.read_reply(out, verbatim, false)? else {
+                // Ctrl-C while waiting (BLPOP, DEBUG SLEEP): the reply would arrive later and
+                // be taken for the next command's, so this connection is given up.
+                let _ = out.write_all(b"\n");
+                self.connect(false);
                 return Ok(());
             };
             self.track_state(argv, &reply);

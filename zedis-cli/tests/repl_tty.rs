@@ -85,10 +85,31 @@ impl Tmux {
         });
     }
 
-    /// Types a whole command at an idle prompt.
+    /// Types a whole command at an idle prompt and presses Enter once the line shows it.
+    /// Under load rustyline can miss keys typed while it reads the terminal's cursor report;
+    /// then the line is cleared and typed again.
     fn run(&self, line: &str) {
-        self.ready();
-        self.keys(&[line, "Enter"]);
+        for _ in 0..5 {
+            self.ready();
+            let st = self
+                .cmd()
+                .args(["send-keys", "-t", "t", "-l", line])
+                .status()
+                .expect("tmux send-keys");
+            assert!(st.success());
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline {
+                let s = self.screen();
+                let last = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+                if last.contains(&format!("> {line}")) {
+                    self.keys(&["Enter"]);
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            self.keys(&["C-u"]);
+        }
+        panic!("could not type {line:?}:\n{}", self.screen());
     }
 
     /// Clears the screen with the REPL's `clear` and waits for the bare prompt.
@@ -189,6 +210,23 @@ fn prompt_hints_completion_history_and_subscribe() {
     tmux.wait_for("3) (integer) 0");
     tmux.run("ping");
     tmux.wait_for("PONG");
+
+    // Ctrl-C abandons a blocked command and keeps the prompt (on a new connection).
+    tmux.run("blpop nothing 0");
+    // Ctrl-C only once the server has the client blocked (the terminal is then in cooked
+    // mode, where Ctrl-C is a signal rather than a key).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let info = publisher.request(&["INFO", "clients"]).expect("info");
+        if String::from_utf8_lossy(&info).contains("blocked_clients:1") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "BLPOP never blocked");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    tmux.keys(&["C-c"]);
+    tmux.run("echo still-here");
+    tmux.wait_for("\"still-here\"");
 
     // A dangerous command asks first; "n" declines.
     tmux.run("set keep me");
