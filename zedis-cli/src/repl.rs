@@ -482,14 +482,14 @@ pub fn complete_word(
             }
         }
         [h] if h.eq_ignore_ascii_case("help") => {
-            if prefix.starts_with('@') {
-                out.extend(
-                    help::groups(docs)
-                        .iter()
-                        .map(|g| format!("@{g}"))
-                        .filter(|g| matches(g)),
-                );
-            } else {
+            // `help <tab>` offers every topic: the groups and the commands.
+            out.extend(
+                help::groups(docs)
+                    .iter()
+                    .map(|g| format!("@{g}"))
+                    .filter(|g| matches(g)),
+            );
+            if !prefix.starts_with('@') {
                 out.extend(firsts().iter().filter(|c| matches(c)).map(|c| case(c)));
             }
         }
@@ -768,6 +768,8 @@ mod tests {
         assert_eq!(c, ["LIST"]);
         let (_, c) = complete_word(&docs, &keys, "help @so");
         assert_eq!(c, ["@sorted-set"]);
+        let (_, c) = complete_word(&docs, &keys, "help ");
+        assert!(c.contains(&"@string".to_string()) && c.contains(&"GET".to_string()));
         let (start, c) = complete_word(&docs, &keys, "get us");
         assert_eq!((start, c), (4, vec!["user:1".to_string()]));
         let h = highlight_line(&docs, &keys, "set user:1 \"v\" NX");
