@@ -240,63 +240,36 @@ pub fn lookup<'a>(docs: &'a [CommandDoc], words: &[String]) -> Option<&'a Comman
     docs.iter().find(|d| d.name == first)
 }
 
-/// Splits a synopsis into its top-level parts (brackets kept whole), for shrinking hints.
-fn top_level_parts(params: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut depth = 0i32;
-    let mut cur = String::new();
-    for c in params.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            _ => {}
-        }
-        if c == ' ' && depth == 0 {
-            if !cur.is_empty() {
-                parts.push(std::mem::take(&mut cur));
-            }
-        } else {
-            cur.push(c);
-        }
-    }
-    if !cur.is_empty() {
-        parts.push(cur);
-    }
-    parts
-}
-
-/// The grey hint after what is typed: the synopsis less one part per argument typed.
+/// The grey hint after what is typed, as redis-cli computes it: the synopsis of the longest
+/// matching command, less one word per argument typed (stopping at the first optional part,
+/// which may absorb any number of words), spaced from the line when it does not end in one.
 pub fn hint(docs: &[CommandDoc], line: &str) -> Option<String> {
-    let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
-    let doc = lookup(docs, &words)?;
-    let typed_name = doc.words();
-    if words.len() < typed_name {
-        return None;
-    }
-    // Right after the command's name, the whole synopsis, spaced from the name.
-    if words.len() == typed_name && !line.ends_with(' ') {
-        let params = doc.params();
-        return (!params.is_empty()).then(|| format!(" {params}"));
-    }
-    let typed_args = words.len() - typed_name;
-    let done = if line.ends_with(' ') {
-        typed_args
-    } else {
-        typed_args.saturating_sub(1)
+    let words: Vec<String> = match zedis::util::splitargs::split_args_owned(line.as_bytes()) {
+        Some(w) => w
+            .into_iter()
+            .map(|a| String::from_utf8_lossy(&a).into_owned())
+            .collect(),
+        None => return None,
     };
-    let parts = top_level_parts(&doc.params());
-    // Optional parts may absorb any number of words: once a typed word passes the
-    // mandatory parts, show what is left from there.
-    let rest: Vec<&String> = parts.iter().skip(done).collect();
-    if rest.is_empty() || !line.ends_with(' ') {
-        return None;
+    let doc = lookup(docs, &words)?;
+    let mut toremove = words.len().saturating_sub(doc.words());
+    let params = doc.params();
+    let mut hint = params.as_str();
+    while toremove > 0 && !hint.is_empty() {
+        if hint.starts_with('[') {
+            break;
+        }
+        if hint.starts_with(' ') {
+            toremove -= 1;
+        }
+        hint = &hint[1..];
     }
-    Some(
-        rest.iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    let end_space = line.ends_with(|c: char| c.is_ascii_whitespace());
+    if end_space {
+        Some(hint.to_string())
+    } else {
+        Some(format!(" {hint}"))
+    }
 }
 
 /// The text `help` prints with no topic.
@@ -368,6 +341,9 @@ mod tests {
         let h2 = hint(&docs, "set k ").expect("a shorter hint");
         assert!(h2.starts_with("value"), "{h2}");
         assert!(h2.len() < h.len());
+        let h3 = hint(&docs, "set k v EX").expect("optional parts stay");
+        assert!(h3.starts_with(" [NX|XX]"), "{h3}");
+        assert_eq!(hint(&docs, "nosuchcommand "), None);
         let sub = lookup(&docs, &["client".into(), "list".into()]).expect("CLIENT LIST");
         assert_eq!(sub.name, "CLIENT LIST");
         assert!(groups(&docs).contains(&"string".to_string()));
