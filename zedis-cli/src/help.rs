@@ -111,9 +111,7 @@ fn from_spec(spec: &CommandSpec, parent: Option<&str>) -> CommandDoc {
 pub fn builtin() -> Vec<CommandDoc> {
     let mut out = Vec::new();
     for c in COMMANDS {
-        if c.subcommands.is_empty() || c.handler.is_some() {
-            out.push(from_spec(c, None));
-        }
+        out.push(from_spec(c, None));
         for s in c.subcommands {
             out.push(from_spec(s, Some(c.name)));
         }
@@ -181,7 +179,6 @@ fn doc_from_docs(name: &str, f: &Frame, out: &mut Vec<CommandDoc>) {
         name: name.replace('|', " ").to_uppercase(),
         ..CommandDoc::default()
     };
-    let mut has_subs = false;
     for (k, v) in pairs(f) {
         match text(k).as_deref() {
             Some("summary") => doc.summary = text(v).unwrap_or_default(),
@@ -191,7 +188,6 @@ fn doc_from_docs(name: &str, f: &Frame, out: &mut Vec<CommandDoc>) {
             Some("subcommands") => {
                 for (sk, sv) in pairs(v) {
                     if let Some(sn) = text(sk) {
-                        has_subs = true;
                         doc_from_docs(&sn, sv, out);
                     }
                 }
@@ -199,9 +195,8 @@ fn doc_from_docs(name: &str, f: &Frame, out: &mut Vec<CommandDoc>) {
             _ => {}
         }
     }
-    if !has_subs || !doc.args.is_empty() {
-        out.push(doc);
-    }
+    // Containers are listed too (with an empty synopsis), as redis-cli lists them.
+    out.push(doc);
 }
 
 /// Parses a COMMAND DOCS reply; `None` when it is an error or holds nothing.
@@ -290,41 +285,52 @@ pub fn general_help(version: &str) -> String {
     )
 }
 
-fn one(d: &CommandDoc) -> String {
-    format!(
-        "\n  {} {}\n  summary: {}\n  since: {}\n  group: {}\n",
+/// One entry as redis-cli's `cliOutputCommandHelp` lays it out (CRLF line ends; ANSI bold,
+/// grey and yellow unless `color` is off).
+fn one(d: &CommandDoc, with_group: bool, color: bool) -> String {
+    let (bold, grey, yellow, reset) = if color {
+        ("\x1b[1m", "\x1b[90m", "\x1b[33m", "\x1b[0m")
+    } else {
+        ("", "", "", "")
+    };
+    let mut s = format!(
+        "\r\n  {bold}{}{reset} {grey}{}{reset}\r\n  {yellow}summary:{reset} {}\r\n",
         d.name,
         d.params(),
-        d.summary,
-        d.since,
-        d.group
-    )
+        d.summary
+    );
+    if !d.since.is_empty() {
+        s.push_str(&format!("  {yellow}since:{reset} {}\r\n", d.since));
+    }
+    if with_group {
+        s.push_str(&format!("  {yellow}group:{reset} {}\r\n", d.group));
+    }
+    s
 }
 
-/// `help <command>` / `help @<group>`: the matching entries, or `None` when nothing matches.
-pub fn topic_help(docs: &[CommandDoc], words: &[String]) -> Option<String> {
-    let first = words.first()?;
-    if let Some(group) = first.strip_prefix('@') {
-        let group = group.to_lowercase();
-        let found: Vec<&CommandDoc> = docs.iter().filter(|d| d.group == group).collect();
-        if found.is_empty() {
-            return None;
+/// `help <command ...>` (every entry whose name starts with those words) or
+/// `help @<group>`, as redis-cli prints them.
+pub fn topic_help(docs: &[CommandDoc], words: &[String], color: bool) -> String {
+    let mut out = String::new();
+    if let Some(group) = words.first().and_then(|w| w.strip_prefix('@')) {
+        for d in docs.iter().filter(|d| d.group.eq_ignore_ascii_case(group)) {
+            out.push_str(&one(d, false, color));
         }
-        let mut s: String = found.iter().map(|d| one(d)).collect();
-        s.push('\n');
-        return Some(s);
+    } else {
+        for d in docs {
+            let name: Vec<&str> = d.name.split(' ').collect();
+            if words.len() <= name.len()
+                && words
+                    .iter()
+                    .zip(&name)
+                    .all(|(w, n)| w.eq_ignore_ascii_case(n))
+            {
+                out.push_str(&one(d, true, color));
+            }
+        }
     }
-    let joined = words.join(" ").to_uppercase();
-    let found: Vec<&CommandDoc> = docs
-        .iter()
-        .filter(|d| d.name == joined || d.name.starts_with(&format!("{joined} ")))
-        .collect();
-    if found.is_empty() {
-        return None;
-    }
-    let mut s: String = found.iter().map(|d| one(d)).collect();
-    s.push('\n');
-    Some(s)
+    out.push_str("\r\n");
+    out
 }
 
 #[cfg(test)]
@@ -347,8 +353,12 @@ mod tests {
         let sub = lookup(&docs, &["client".into(), "list".into()]).expect("CLIENT LIST");
         assert_eq!(sub.name, "CLIENT LIST");
         assert!(groups(&docs).contains(&"string".to_string()));
-        assert!(topic_help(&docs, &["@hash".into()])
-            .unwrap()
-            .contains("HSET"));
+        let hash = topic_help(&docs, &["@hash".into()], false);
+        assert!(
+            hash.contains("\r\n  HSET key field value [field value ...]\r\n"),
+            "{hash}"
+        );
+        let client = topic_help(&docs, &["client".into()], false);
+        assert!(client.contains("CLIENT LIST") && client.contains("group: connection"));
     }
 }

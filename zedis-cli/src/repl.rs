@@ -269,10 +269,15 @@ fn handle_line(
             .iter()
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
+        if !topics.is_empty() && state.docs.borrow().is_empty() {
+            // The line mode loads the docs only when first asked for.
+            let docs = load_docs(session);
+            *state.docs.borrow_mut() = docs;
+        }
         let text = if topics.is_empty() {
             help::general_help(zedis::VERSION)
         } else {
-            help::topic_help(&state.docs.borrow(), &topics).unwrap_or_default()
+            help::topic_help(&state.docs.borrow(), &topics, color_enabled())
         };
         let _ = out.write_all(text.as_bytes());
         return Control::Continue;

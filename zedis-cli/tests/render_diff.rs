@@ -164,7 +164,8 @@ fn check_server(server: &Server, extra: &[&str]) {
         &mut failures,
     );
     // No command and stdin not a terminal: one command per line.
-    let script = "GET str\nLRANGE list 0 -1\n\"unbalanced\nHGETALL hash\n  \n2 PING\nNOSUCH\nSELECT 2\nDBSIZE\n";
+    let script = "GET str\nLRANGE list 0 -1\n\"unbalanced\nHGETALL hash\n  \n2 PING\nNOSUCH\nSELECT 2\nDBSIZE\n\
+                  help get\nhelp @hyperloglog\nhelp config\nhelp nosuch\n";
     for flags in [&[][..], &["--raw"], &["-3"], &["--csv"]] {
         compare(server.port(), flags, "", Some(script), &mut failures);
     }
