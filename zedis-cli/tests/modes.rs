@@ -324,6 +324,12 @@ fn completions_and_version() {
     assert!(stdout(&o).starts_with("zedis-cli "), "{}", stdout(&o));
     let o = cli().arg("--help").output().expect("run");
     assert!(stdout(&o).contains("--quoted-json"), "{}", stdout(&o));
+    let o = cli().arg("--no-such-flag").output().expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "as redis-cli: exit 1 on a bad flag"
+    );
 }
 
 #[test]
