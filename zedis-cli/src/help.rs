@@ -257,7 +257,9 @@ pub fn hint(docs: &[CommandDoc], line: &str) -> Option<String> {
         if hint.starts_with(' ') {
             toremove -= 1;
         }
-        hint = &hint[1..];
+        // Synopses come from the server: step over whole characters, never into one.
+        let step = hint.chars().next().map_or(1, char::len_utf8);
+        hint = &hint[step..];
     }
     let end_space = line.ends_with(|c: char| c.is_ascii_whitespace());
     if end_space {
@@ -350,6 +352,16 @@ mod tests {
         let h3 = hint(&docs, "set k v EX").expect("optional parts stay");
         assert!(h3.starts_with(" [NX|XX]"), "{h3}");
         assert_eq!(hint(&docs, "nosuchcommand "), None);
+        let odd = vec![CommandDoc {
+            name: "X".into(),
+            args: vec![ArgDoc {
+                name: "é→ü".into(),
+                kind: "string".into(),
+                ..ArgDoc::default()
+            }],
+            ..CommandDoc::default()
+        }];
+        assert_eq!(hint(&odd, "x a b c ").as_deref(), Some(""));
         let sub = lookup(&docs, &["client".into(), "list".into()]).expect("CLIENT LIST");
         assert_eq!(sub.name, "CLIENT LIST");
         assert!(groups(&docs).contains(&"string".to_string()));
