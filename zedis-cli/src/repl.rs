@@ -645,8 +645,13 @@ fn show(text: &[u8], pager: bool) {
             if let Some(mut stdin) = child.stdin.take() {
                 let _ = stdin.write_all(text);
             }
-            let _ = child.wait();
-            return;
+            // 126/127: the shell could not run the pager; show the reply directly instead.
+            let ran = child
+                .wait()
+                .is_ok_and(|st| !matches!(st.code(), Some(126) | Some(127)));
+            if ran {
+                return;
+            }
         }
     }
     let mut out = io::stdout().lock();
