@@ -192,6 +192,31 @@ fn load_rc(prefs: &mut Prefs) {
     }
 }
 
+/// The argument positions that hold key names for a command of `argc` words (zedis's
+/// table: first key, last key, step).
+fn key_indexes(name: &[u8], argc: usize) -> Vec<usize> {
+    let Some(spec) = COMMANDS
+        .iter()
+        .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if spec.first_key > 0 && spec.step > 0 {
+        let last = if spec.last_key < 0 {
+            argc as i64 + i64::from(spec.last_key)
+        } else {
+            i64::from(spec.last_key)
+        };
+        let mut i = i64::from(spec.first_key);
+        while i <= last && (i as usize) < argc {
+            out.push(i as usize);
+            i += i64::from(spec.step);
+        }
+    }
+    out
+}
+
 /// Remembers key names from a command's key positions (zedis's table) and from KEYS / SCAN
 /// replies, for completion. Never asks the server.
 fn track_keys(keys: &mut BTreeSet<String>, argv: &[Vec<u8>], reply: Option<&Frame>) {
@@ -202,18 +227,9 @@ fn track_keys(keys: &mut BTreeSet<String>, argv: &[Vec<u8>], reply: Option<&Fram
     else {
         return;
     };
-    if spec.first_key > 0 && spec.step > 0 {
-        let last = if spec.last_key < 0 {
-            argv.len() as i32 + spec.last_key
-        } else {
-            spec.last_key
-        };
-        let mut i = spec.first_key;
-        while i <= last && (i as usize) < argv.len() {
-            if let Ok(k) = std::str::from_utf8(&argv[i as usize]) {
-                keys.insert(k.to_string());
-            }
-            i += spec.step;
+    for i in key_indexes(name, argv.len()) {
+        if let Ok(k) = std::str::from_utf8(&argv[i]) {
+            keys.insert(k.to_string());
         }
     }
     let mut add_all = |items: &[Frame]| {
@@ -556,6 +572,10 @@ pub fn highlight_line(docs: &[CommandDoc], keys: &BTreeSet<String>, line: &str) 
                 .collect()
         })
         .unwrap_or_default();
+    let key_at = words
+        .first()
+        .map(|w| key_indexes(w.as_bytes(), words.len()))
+        .unwrap_or_default();
     let mut index = 0;
     let mut rest = line;
     while !rest.is_empty() {
@@ -573,7 +593,7 @@ pub fn highlight_line(docs: &[CommandDoc], keys: &BTreeSet<String>, line: &str) 
             Some(STR)
         } else if tokens.iter().any(|t| t.eq_ignore_ascii_case(word)) {
             Some(OPT)
-        } else if keys.contains(word) {
+        } else if key_at.contains(&index) || keys.contains(word) {
             Some(KEY)
         } else {
             None
@@ -782,6 +802,8 @@ mod tests {
         assert!(c.contains(&"@string".to_string()) && c.contains(&"GET".to_string()));
         let (start, c) = complete_word(&docs, &keys, "get us");
         assert_eq!((start, c), (4, vec!["user:1".to_string()]));
+        let h = highlight_line(&docs, &keys, "get fresh");
+        assert!(h.contains(&format!("{KEY}fresh{RESET}")), "{h:?}");
         let h = highlight_line(&docs, &keys, "set user:1 \"v\" NX");
         assert!(h.starts_with(CMD), "{h:?}");
         assert!(h.contains(&format!("{KEY}user:1{RESET}")), "{h:?}");
