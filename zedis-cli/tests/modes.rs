@@ -425,3 +425,55 @@ fn quoted_input_matches_redis_cli() {
     assert_eq!(stdout(&bad), "Invalid quoted string\n");
     assert_eq!(bad.status.code(), Some(1));
 }
+
+#[test]
+fn monitor_and_subscribe_stream_until_killed() {
+    let server = Server::zedis(&[]);
+    for (args, trigger, expect) in [
+        (&["MONITOR"][..], vec!["SET", "watched", "1"], "\"watched\""),
+        (
+            &["SUBSCRIBE", "chan"][..],
+            vec!["PUBLISH", "chan", "hello"],
+            "hello",
+        ),
+    ] {
+        let mut child = spawn(server.port(), args);
+        // A watchdog, so that a stream that never shows the message fails instead of hanging.
+        let pid = child.id().to_string();
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            if wait
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .is_err()
+            {
+                let _ = Command::new("kill").arg(&pid).status();
+            }
+        });
+        let out = child.stdout.take().expect("piped stdout");
+        let mut reader = BufReader::new(out);
+        // The first reply (OK, or the subscribe confirmation) says the stream is set up.
+        let mut first = String::new();
+        reader.read_line(&mut first).expect("first line");
+        let mut c = RawConn::connect(server.port()).expect("connect");
+        c.request(&trigger).expect("trigger");
+        let mut seen = String::new();
+        for _ in 0..10 {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            seen.push_str(&line);
+            if line.contains(expect) {
+                break;
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = done.send(());
+        let _ = watchdog.join();
+        assert!(
+            seen.contains(expect),
+            "{args:?}: first {first:?}, then {seen:?}"
+        );
+    }
+}
