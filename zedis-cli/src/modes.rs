@@ -40,7 +40,19 @@ pub fn run_special(cli: &Cli, s: &mut Session) -> Option<i32> {
     if !wants {
         return None;
     }
-    crate::session::install_sigint_handler();
+    // The sampling loops stop cleanly on Ctrl-C (bigkeys prints its summary); the byte
+    // streams (--pipe, --rdb) and --eval keep the default: Ctrl-C ends the process.
+    let polls_ctrl_c = cli.stat
+        || cli.scan
+        || cli.latency
+        || cli.latency_history
+        || cli.latency_dist
+        || cli.bigkeys
+        || cli.memkeys
+        || cli.memkeys_samples.is_some();
+    if polls_ctrl_c && cli.rdb.is_none() && !cli.pipe {
+        crate::session::install_sigint_handler();
+    }
     if cli.rdb.is_none() && cli.pipe {
         return Some(pipe_mode(cli, s));
     }
