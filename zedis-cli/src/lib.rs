@@ -134,6 +134,7 @@ pub fn config_from(cli: &Cli) -> Result<Config, String> {
 
 /// Runs what the command line asks for and returns the exit code.
 pub fn run(cli: Cli) -> i32 {
+    session::default_sigpipe();
     if let Some(shell) = cli.completions {
         let _ = std::io::stdout().write_all(&args::completions(shell));
         return 0;
@@ -152,6 +153,7 @@ pub fn run(cli: Cli) -> i32 {
     if cli.command.is_empty() {
         session.cfg.interactive = true;
         session::install_sigint_handler();
+        session::ignore_sigpipe();
         session.connect(false);
         return repl::run(&mut session);
     }

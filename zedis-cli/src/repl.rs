@@ -28,6 +28,23 @@ use zedis::resp::Frame;
 use zedis::util::splitargs::split_args_owned;
 
 use crate::help::{self, CommandDoc};
+
+/// `println!` that shrugs off a closed stdout (the REPL ignores SIGPIPE, and a panic on
+/// a vanished reader would help nobody).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` with a flush, likewise.
+macro_rules! ask {
+    ($($arg:tt)*) => {{
+        let mut out = io::stdout();
+        let _ = write!(out, $($arg)*);
+        let _ = out.flush();
+    }};
+}
 use crate::render::OutputMode;
 use crate::session::{Outcome, Session};
 
@@ -169,10 +186,10 @@ fn set_pref(prefs: &mut Prefs, argv: &[Vec<u8>], interactive: bool) {
             "nohints" => prefs.hints = false,
             "pager" => prefs.pager = true,
             "nopager" => prefs.pager = false,
-            other => println!("{from}unknown zedis-cli preference '{other}'"),
+            other => say!("{from}unknown zedis-cli preference '{other}'"),
         }
     } else {
-        println!("{from}unknown zedis-cli internal command '{}'", word(0));
+        say!("{from}unknown zedis-cli internal command '{}'", word(0));
     }
 }
 
@@ -262,7 +279,7 @@ fn handle_line(
     let (repeat, argv) = match repeat_prefix(&argv) {
         Some(Ok(n)) => (n, argv[1..].to_vec()),
         Some(Err(())) => {
-            println!("Invalid zedis-cli repeat command option value.");
+            say!("Invalid zedis-cli repeat command option value.");
             return Control::Continue;
         }
         None => (1, argv),
@@ -334,8 +351,7 @@ fn confirm(argv: &[Vec<u8>]) -> bool {
         .map(|a| String::from_utf8_lossy(a).into_owned())
         .collect::<Vec<_>>()
         .join(" ");
-    print!("Do you really want to run '{line}'? (y/N) ");
-    let _ = io::stdout().flush();
+    ask!("Do you really want to run '{line}'? (y/N) ");
     let mut answer = String::new();
     if io::stdin().lock().read_line(&mut answer).is_err() {
         return false;
@@ -347,8 +363,7 @@ fn confirm(argv: &[Vec<u8>]) -> bool {
 pub fn ask_password(prompt: &str) -> io::Result<String> {
     let stdin = io::stdin();
     let tty = stdin.is_terminal();
-    print!("{prompt}");
-    io::stdout().flush()?;
+    ask!("{prompt}");
     // SAFETY: termios calls on fd 0 with a zeroed struct filled by tcgetattr.
     let saved = if tty {
         unsafe {
@@ -372,7 +387,7 @@ pub fn ask_password(prompt: &str) -> io::Result<String> {
         unsafe {
             libc::tcsetattr(0, libc::TCSANOW, &orig);
         }
-        println!();
+        say!();
     }
     r?;
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
@@ -430,7 +445,7 @@ fn line_mode(session: &mut Session, state: &State) -> i32 {
             continue;
         }
         let Some(argv) = split_args_owned(&line) else {
-            println!("Invalid argument(s)");
+            say!("Invalid argument(s)");
             continue;
         };
         if argv.is_empty() {
@@ -709,7 +724,7 @@ fn interactive(session: &mut Session, state: &State) -> i32 {
             continue;
         }
         let Some(argv) = split_args_owned(line.as_bytes()) else {
-            println!("Invalid argument(s)");
+            say!("Invalid argument(s)");
             let _ = editor.add_history_entry(line.as_str());
             if let Some(h) = &history {
                 let _ = editor.save_history(h);

@@ -53,7 +53,24 @@ pub fn install_sigint_handler() {
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
     unsafe {
         libc::signal(libc::SIGINT, handler as libc::sighandler_t);
+    }
+}
+
+/// The REPL ignores SIGPIPE, as redis-cli's does: a server that went away shows up as a
+/// write error and the next command reconnects.
+pub fn ignore_sigpipe() {
+    // SAFETY: setting a signal to be ignored has no preconditions.
+    unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+/// Restores the default SIGPIPE action (Rust's runtime ignores it): piping output into
+/// `head` ends zedis-cli quietly, as it ends redis-cli, instead of failing on every write.
+pub fn default_sigpipe() {
+    // SAFETY: resetting a signal to its default action has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
