@@ -254,6 +254,15 @@ fn prompt_hints_completion_history_and_subscribe() {
     tmux.run("lrange tall 0 -1");
     tmux.wait_for("PAGED:80) \"item79\"");
 
+    // `connect` to a dead port leaves "not connected>"; connecting back restores the prompt.
+    tmux.clear(&db3);
+    tmux.run("connect 127.0.0.1 1");
+    tmux.wait_for("Could not connect to Redis at 127.0.0.1:1");
+    tmux.wait_for("not connected>");
+    tmux.run(&format!("connect 127.0.0.1 {port}"));
+    tmux.run("echo back");
+    tmux.wait_for("\"back\"");
+
     tmux.run("quit");
     let deadline = Instant::now() + Duration::from_secs(10);
     let history = loop {
