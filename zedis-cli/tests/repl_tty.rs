@@ -86,9 +86,15 @@ impl Tmux {
     }
 
     /// Types a whole command at an idle prompt and presses Enter once the line shows it.
-    /// Under load rustyline can miss keys typed while it reads the terminal's cursor report;
-    /// then the line is cleared and typed again.
     fn run(&self, line: &str) {
+        self.type_text(line);
+        self.keys(&["Enter"]);
+    }
+
+    /// Types `line` at an idle prompt and waits until the prompt line shows it. Under load
+    /// rustyline can miss keys typed while it reads the terminal's cursor report; then the
+    /// line is cleared and typed again.
+    fn type_text(&self, line: &str) {
         for _ in 0..5 {
             self.ready();
             let st = self
@@ -102,7 +108,6 @@ impl Tmux {
                 let s = self.screen();
                 let last = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
                 if last.contains(&format!("> {line}")) {
-                    self.keys(&["Enter"]);
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -166,17 +171,27 @@ fn prompt_hints_completion_history_and_subscribe() {
     tmux.wait_for(prompt.trim_end());
 
     // A hint after the command name, shrinking once an argument is typed.
-    tmux.ready();
-    tmux.keys(&["set"]);
+    tmux.type_text("set");
     tmux.wait_for(&format!("{prompt}set key value"));
     tmux.keys(&[" k1 "]);
     tmux.wait_for(&format!("{prompt}set k1 value"));
     tmux.keys(&["v1", "Enter"]);
     tmux.wait_for("OK");
 
+    // `:set nohints` turns them off, `:set hints` back on.
+    tmux.run(":set nohints");
+    tmux.type_text("getrange");
+    let screen = tmux.wait_for(&format!("{prompt}getrange"));
+    assert!(!screen.contains("getrange key start end"), "{screen}");
+    tmux.keys(&["C-u"]);
+    tmux.run(":set hints");
+    tmux.type_text("getrange");
+    tmux.wait_for(&format!("{prompt}getrange key start end"));
+    tmux.keys(&["C-u"]);
+
     // Completion of a command name and of a key seen in this session.
-    tmux.ready();
-    tmux.keys(&["strl", "Tab"]);
+    tmux.type_text("strl");
+    tmux.keys(&["Tab"]);
     tmux.wait_for(&format!("{prompt}strlen"));
     tmux.keys(&[" k", "Tab"]);
     tmux.wait_for(&format!("{prompt}strlen k1"));
