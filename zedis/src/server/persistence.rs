@@ -409,10 +409,7 @@ fn aux_fields(eng: &Engine, now_ms: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 /// Starts the pipeline (writer thread + sink) and the store's walker.
-fn begin(
-    eng: &mut Engine,
-    background: bool,
-) -> Result<(Arc<AtomicU64>, Writer), String> {
+fn begin(eng: &mut Engine, background: bool) -> Result<(Arc<AtomicU64>, Writer), String> {
     let now_ms = eng.store.now_ms;
     let dst = snapshot_path(&eng.config);
     let tmp = eng.config.dir.join(format!(
@@ -580,7 +577,11 @@ pub fn tick(eng: &mut Engine) {
 /// How soon the loop must come back for persistence work (None: no hurry).
 pub fn wake_within(eng: &Engine) -> Option<Duration> {
     if eng.store.snapshot_active() {
-        Some(eng.persist.next_walk.saturating_duration_since(Instant::now()))
+        Some(
+            eng.persist
+                .next_walk
+                .saturating_duration_since(Instant::now()),
+        )
     } else if eng.persist.job.is_some() || eng.persist.loading.is_some() {
         Some(Duration::from_millis(5))
     } else {
