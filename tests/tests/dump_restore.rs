@@ -97,6 +97,29 @@ fn payloads_move_redis_to_zedis_and_back() {
         }
         cmd(&mut dst, &[b"RESTORE", key, b"0", &back]);
         assert_eq!(contents(&mut dst, key), want, "zedis → redis: {name}");
+        // IDLETIME sets the access clock back; TTL and REPLACE apply as in Redis.
+        cmd(
+            &mut z,
+            &[
+                b"RESTORE",
+                key,
+                b"100000",
+                &payload,
+                b"REPLACE",
+                b"IDLETIME",
+                b"1000",
+            ],
+        );
+        let idle = match cmd(&mut z, &[b"OBJECT", b"IDLETIME", key]) {
+            redis::Value::Int(i) => i,
+            other => panic!("OBJECT IDLETIME gave {other:?}"),
+        };
+        assert!((1000..1100).contains(&idle), "idle time {idle} of {name}");
+        let ttl = match cmd(&mut z, &[b"PTTL", key]) {
+            redis::Value::Int(i) => i,
+            other => panic!("PTTL gave {other:?}"),
+        };
+        assert!(ttl > 0 && ttl <= 100000, "ttl {ttl} of {name}");
         assert_eq!(
             format!("{:?}", cmd(&mut dst, &[b"OBJECT", b"ENCODING", key])),
             enc,

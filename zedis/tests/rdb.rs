@@ -253,6 +253,21 @@ fn version_6_file_with_pre_redis_7_encodings() {
     // Version 3 has no checksum at all.
     let recs = read_all(&file(3, &b, false)).unwrap();
     assert_eq!(keys(&recs).len(), 13);
+    // With no checksum to catch them, damaged ziplists, zipmaps and intsets must still give
+    // errors or (harmlessly changed) values, never a panic.
+    let good = file(6, &b, false);
+    let mut rng = fastrand_seed(7);
+    for cut in 0..good.len() {
+        assert!(read_all(&good[..cut]).is_err(), "cut at {cut}");
+    }
+    for _ in 0..3000 {
+        let mut bad = good.clone();
+        for _ in 0..1 + rng() % 3 {
+            let at = (rng() as usize) % (bad.len() - 8);
+            bad[at] = rng() as u8;
+        }
+        let _ = read_all(&bad);
+    }
 }
 
 /// A stream value of `t` (15, 19 or 21) with one entry listpack, a group, a consumer and a
