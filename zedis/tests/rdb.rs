@@ -127,7 +127,7 @@ fn version_6_file_with_pre_redis_7_encodings() {
     let mut b = Vec::new();
     b.extend_from_slice(&[254, 0]); // SELECTDB 0
     b.push(253); // EXPIRETIME in seconds
-    b.extend_from_slice(&4102444800u32.to_le_bytes());
+    b.extend_from_slice(&2000000000u32.to_le_bytes());
     b.push(0);
     s(&mut b, b"s");
     s(&mut b, b"v");
@@ -199,7 +199,7 @@ fn version_6_file_with_pre_redis_7_encodings() {
             }
         ));
         let k = key(&recs, b"s");
-        assert_eq!(k.expire_at_ms, 4102444800000);
+        assert_eq!(k.expire_at_ms, 2000000000000);
         assert_eq!(canon(&k.value), ("string".into(), strs(&["v"])));
         let k = key(&recs, b"zm");
         assert_eq!(k.file_encoding, "zipmap");

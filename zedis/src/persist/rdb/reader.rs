@@ -7,7 +7,7 @@
 use super::{intset, listpack, listpack::Elem, lzf, opcodes, types, ziplist, zipmap, Checksum};
 use crate::persist::build::{self, Limits};
 use crate::persist::{KeyRecord, PersistError, Record, Visitor};
-use crate::store::Value;
+use crate::store::{HashValue, SmallBytes, Value, ZSetValue};
 use std::io::{BufReader, Read};
 
 /// What a whole read found.
@@ -80,7 +80,10 @@ pub fn read<R: Read>(
             opcodes::EXPIRETIME => {
                 let mut b = [0u8; 4];
                 src.fill(&mut b, "an expire time")?;
-                expire_at_ms = u32::from_le_bytes(b) as u64 * 1000;
+                // A signed 32-bit count of seconds, as Redis reads it: times past 2038 come
+                // out negative, i.e. long expired (1 ms after the epoch; 0 would mean "none").
+                let secs = i32::from_le_bytes(b);
+                expire_at_ms = if secs > 0 { secs as u64 * 1000 } else { 1 };
             }
             opcodes::SELECTDB => {
                 let n = src.length("a database number")?;
@@ -492,7 +495,11 @@ impl<R: Read> Src<R> {
                 }
                 let n = items.len() as u64;
                 let enc = if zip { "ziplist" } else { "listpack" };
-                (build::zset(items, lim), enc, n)
+                (
+                    compact_zset(items, lim).map_err(|e| self.blob_err(at, e))?,
+                    enc,
+                    n,
+                )
             }
             types::HASH_ZIPLIST | types::HASH_LISTPACK => {
                 let zip = t == types::HASH_ZIPLIST;
@@ -509,9 +516,14 @@ impl<R: Read> Src<R> {
                 let n = (elems.len() / 2) as u64;
                 let pairs = elems
                     .chunks_exact(2)
-                    .map(|p| (p[0].to_vec(), p[1].to_vec()));
+                    .map(|p| (p[0].to_vec(), p[1].to_vec()))
+                    .collect();
                 let enc = if zip { "ziplist" } else { "listpack" };
-                (build::hash(pairs, lim), enc, n)
+                (
+                    compact_hash(pairs, lim).map_err(|e| self.blob_err(at, e))?,
+                    enc,
+                    n,
+                )
             }
             types::LIST_QUICKLIST | types::LIST_QUICKLIST_2 => {
                 let v2 = t == types::LIST_QUICKLIST_2;
@@ -665,6 +677,44 @@ impl<R: Read> Src<R> {
             }
         }
     }
+}
+
+/// A hash that the file stored as a ziplist or listpack. Redis 7.0 keeps such a hash compact
+/// unless it has too many entries; long fields or values do not convert it (they do for every
+/// other way of loading a hash), so the loaded encoding matches what redis-server reports.
+fn compact_hash(pairs: Vec<(Vec<u8>, Vec<u8>)>, lim: &Limits) -> Result<Value, String> {
+    if pairs.len() > lim.hash.max_entries {
+        return Ok(build::hash(pairs, lim));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+    if !pairs.iter().all(|(f, _)| seen.insert(f.as_slice())) {
+        return Err("hash blob has a repeated field".into());
+    }
+    Ok(Value::Hash(Box::new(HashValue::Listpack(pairs))))
+}
+
+/// A sorted set stored as a ziplist or listpack; compact unless it has too many entries, as in
+/// Redis 7.0 (see [`compact_hash`]).
+fn compact_zset(mut items: Vec<(Vec<u8>, f64)>, lim: &Limits) -> Result<Value, String> {
+    if items.len() > lim.zset.max_entries {
+        return Ok(build::zset(items, lim));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    if !items.iter().all(|(m, _)| seen.insert(m.as_slice())) {
+        return Err("sorted set blob has a repeated member".into());
+    }
+    // The store's order: by score (no NaN here; -0 equals 0), then member bytes. A listpack
+    // has no negative zero, as the store's own listpacks.
+    items.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    let v = items
+        .into_iter()
+        .map(|(m, s)| (SmallBytes::from_vec(m), if s == 0.0 { 0.0 } else { s }))
+        .collect();
+    Ok(Value::ZSet(Box::new(ZSetValue::Listpack(v))))
 }
 
 const QUICKLIST_PLAIN: u64 = 1;
