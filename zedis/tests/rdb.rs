@@ -410,6 +410,20 @@ fn opcodes_streams_and_modules_of_newer_versions() {
 }
 
 #[test]
+fn a_preamble_reader_leaves_what_follows_the_checksum() {
+    let mut f = file(9, &[0, 1, b'k', 1, b'v'], true);
+    f.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+    let mut r = std::io::BufReader::new(&f[..]);
+    let mut c = Collect::default();
+    let sum = rdb::read_buffered(&mut r, &mut c, &Limits::default()).unwrap();
+    assert_eq!(sum.keys, 1);
+    assert_eq!(sum.bytes as usize, f.len() - 14);
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut r, &mut rest).unwrap();
+    assert_eq!(rest, b"*1\r\n$4\r\nPING\r\n");
+}
+
+#[test]
 fn refusals_name_the_problem() {
     let err = read_all(b"REDIS0013\xff").unwrap_err();
     assert!(err.to_string().contains("version 13"), "{err}");

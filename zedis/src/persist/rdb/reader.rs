@@ -8,7 +8,7 @@ use super::{intset, listpack, listpack::Elem, lzf, opcodes, types, ziplist, zipm
 use crate::persist::build::{self, Limits};
 use crate::persist::{KeyRecord, PersistError, Record, Visitor};
 use crate::store::{HashValue, SmallBytes, Value, ZSetValue};
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 
 /// What a whole read found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,14 +27,23 @@ pub struct ReadSummary {
     pub bytes: u64,
 }
 
-/// Reads a whole RDB stream. Stops right after the EOF opcode and its checksum, so an AOF that
-/// follows an RDB preamble is left unread (in the `BufReader`'s buffer).
+/// Reads a whole RDB stream through a buffer of its own.
 pub fn read<R: Read>(
     r: R,
     v: &mut impl Visitor,
     lim: &Limits,
 ) -> Result<ReadSummary, PersistError> {
-    let mut src = Src::new(BufReader::with_capacity(64 * 1024, r));
+    read_buffered(&mut BufReader::with_capacity(64 * 1024, r), v, lim)
+}
+
+/// Reads an RDB stream from a caller's buffered reader and stops right after the EOF opcode and
+/// its checksum, so whatever follows (the AOF after an RDB preamble) is still there to read.
+pub fn read_buffered<B: BufRead>(
+    r: &mut B,
+    v: &mut impl Visitor,
+    lim: &Limits,
+) -> Result<ReadSummary, PersistError> {
+    let mut src = Src::new(r);
     let mut magic = [0u8; 9];
     src.fill(&mut magic, "the RDB header")?;
     if &magic[..5] != b"REDIS" {
