@@ -435,6 +435,14 @@ fn refusals_name_the_problem() {
     let err = read_all(&file(9, &b, true)).unwrap_err();
     assert!(matches!(err, PersistError::Unsupported(_)), "{err}");
     assert!(err.to_string().contains("mykey"), "{err}");
+    // Redis 7.4's hashes with field expirations are named, not misread.
+    let mut b = vec![24];
+    s(&mut b, b"hfe");
+    let err = read_all(&file(12, &b, true)).unwrap_err();
+    assert!(
+        matches!(err, PersistError::Unsupported(_)) && err.to_string().contains("hfe"),
+        "{err}"
+    );
     // A wrong checksum is reported with both values.
     let mut f = file(9, &[0, 1, b'k', 1, b'v'], true);
     let n = f.len();

@@ -589,6 +589,14 @@ impl<R: Read> Src<R> {
                     module_name(id)
                 )));
             }
+            22..=25 => {
+                return Err(PersistError::Unsupported(format!(
+                    "at byte {}{}: a hash with field expirations (RDB type {t}, Redis 7.4) is \
+                     not supported yet",
+                    self.pos,
+                    key_ctx(&self.key)
+                )))
+            }
             t => return Err(self.corrupt(format!("unknown value type {t}"))),
         };
         let (value, enc, announced) = value;
