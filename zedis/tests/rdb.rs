@@ -435,14 +435,36 @@ fn refusals_name_the_problem() {
     let err = read_all(&file(9, &b, true)).unwrap_err();
     assert!(matches!(err, PersistError::Unsupported(_)), "{err}");
     assert!(err.to_string().contains("mykey"), "{err}");
-    // Redis 7.4's hashes with field expirations are named, not misread.
+    // Redis 7.4's hashes with field expirations are walked over and reported, not misread.
     let mut b = vec![24];
     s(&mut b, b"hfe");
-    let err = read_all(&file(12, &b, true)).unwrap_err();
-    assert!(
-        matches!(err, PersistError::Unsupported(_)) && err.to_string().contains("hfe"),
-        "{err}"
+    b.extend_from_slice(&1_700_000_000_000u64.to_le_bytes());
+    encode_len(&mut b, 2);
+    for (ttl, f, v) in [(0u64, "a", "1"), (5, "b", "2")] {
+        encode_len(&mut b, ttl);
+        s(&mut b, f.as_bytes());
+        s(&mut b, v.as_bytes());
+    }
+    b.push(25);
+    s(&mut b, b"hfe-lp");
+    b.extend_from_slice(&1_700_000_000_000u64.to_le_bytes());
+    s(
+        &mut b,
+        &listpack(&["f", "v", "0", "g", "w", "1700000000005"]),
     );
+    b.extend_from_slice(&[0, 1, b'k', 1, b'v']);
+    let recs = read_all(&file(12, &b, true)).unwrap();
+    let skipped: Vec<&[u8]> = recs
+        .iter()
+        .filter_map(|r| match r {
+            Record::Unsupported { key, what, .. } if what.contains("field expirations") => {
+                Some(key.as_slice())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(skipped, [&b"hfe"[..], b"hfe-lp"]);
+    assert_eq!(keys(&recs).len(), 1);
     // A wrong checksum is reported with both values.
     let mut f = file(9, &[0, 1, b'k', 1, b'v'], true);
     let n = f.len();

@@ -590,12 +590,31 @@ impl<R: Read> Src<R> {
                 )));
             }
             22..=25 => {
-                return Err(PersistError::Unsupported(format!(
-                    "at byte {}{}: a hash with field expirations (RDB type {t}, Redis 7.4) is \
-                     not supported yet",
-                    self.pos,
-                    key_ctx(&self.key)
-                )))
+                // Redis 7.4's hashes with field expirations. There are no field TTLs here, and
+                // loading the fields without them would make expiring data permanent, so the
+                // key is walked over and reported.
+                if t == 24 || t == 25 {
+                    let mut min_expire = [0u8; 8];
+                    self.fill(&mut min_expire, "a hash's minimum field expiry")?;
+                }
+                if t == 22 || t == 24 {
+                    let n = self.length("a hash size")?;
+                    for _ in 0..n {
+                        self.length("a field expiry")?;
+                        self.string("a hash field")?;
+                        self.string("a hash value")?;
+                    }
+                } else {
+                    let (b, at) = self.blob("a hash listpack")?;
+                    let elems = listpack::parse(&b).map_err(|e| self.blob_err(at, e))?;
+                    if elems.len() % 3 != 0 {
+                        return Err(self
+                            .blob_err(at, "hash listpack is not field/value/ttl triples".into()));
+                    }
+                }
+                return Ok(Loaded::Skipped(format!(
+                    "hash with field expirations (RDB type {t})"
+                )));
             }
             t => return Err(self.corrupt(format!("unknown value type {t}"))),
         };
