@@ -159,3 +159,36 @@ fn string_payloads_match_redis_byte_for_byte() {
     }
     assert!(checked > 300);
 }
+
+/// RESTORE creating a list wakes a client blocked on it, as Redis's dbAdd does.
+#[test]
+fn restore_serves_a_blocked_client() {
+    let zedis = Server::zedis(&[]);
+    let mut c = connect(zedis.port());
+    cmd(&mut c, &[b"RPUSH", b"src", b"a", b"b"]);
+    let payload = bytes(cmd(&mut c, &[b"DUMP", b"src"]));
+    let port = zedis.port();
+    let waiter = std::thread::spawn(move || {
+        let mut w = connect(port);
+        cmd(&mut w, &[b"BLPOP", b"dst", b"10"])
+    });
+    // Wait until the other client is blocked before restoring.
+    for _ in 0..500 {
+        let info = bytes(cmd(&mut c, &[b"INFO", b"clients"]));
+        if String::from_utf8_lossy(&info).contains("blocked_clients:1") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    cmd(&mut c, &[b"RESTORE", b"dst", b"0", &payload]);
+    let got = waiter.join().expect("waiter thread");
+    let want = redis::Value::Array(vec![
+        redis::Value::BulkString(b"dst".to_vec()),
+        redis::Value::BulkString(b"a".to_vec()),
+    ]);
+    assert_eq!(got, want);
+    assert_eq!(
+        list(cmd(&mut c, &[b"LRANGE", b"dst", b"0", b"-1"])),
+        vec![b"b".to_vec()]
+    );
+}
