@@ -127,7 +127,7 @@ fn version_6_file_with_pre_redis_7_encodings() {
     let mut b = Vec::new();
     b.extend_from_slice(&[254, 0]); // SELECTDB 0
     b.push(253); // EXPIRETIME in seconds
-    b.extend_from_slice(&4102444800u32.to_le_bytes());
+    b.extend_from_slice(&2000000000u32.to_le_bytes());
     b.push(0);
     s(&mut b, b"s");
     s(&mut b, b"v");
@@ -199,7 +199,7 @@ fn version_6_file_with_pre_redis_7_encodings() {
             }
         ));
         let k = key(&recs, b"s");
-        assert_eq!(k.expire_at_ms, 4102444800000);
+        assert_eq!(k.expire_at_ms, 2000000000000);
         assert_eq!(canon(&k.value), ("string".into(), strs(&["v"])));
         let k = key(&recs, b"zm");
         assert_eq!(k.file_encoding, "zipmap");
@@ -253,6 +253,21 @@ fn version_6_file_with_pre_redis_7_encodings() {
     // Version 3 has no checksum at all.
     let recs = read_all(&file(3, &b, false)).unwrap();
     assert_eq!(keys(&recs).len(), 13);
+    // With no checksum to catch them, damaged ziplists, zipmaps and intsets must still give
+    // errors or (harmlessly changed) values, never a panic.
+    let good = file(6, &b, false);
+    let mut rng = fastrand_seed(7);
+    for cut in 0..good.len() {
+        assert!(read_all(&good[..cut]).is_err(), "cut at {cut}");
+    }
+    for _ in 0..3000 {
+        let mut bad = good.clone();
+        for _ in 0..1 + rng() % 3 {
+            let at = (rng() as usize) % (bad.len() - 8);
+            bad[at] = rng() as u8;
+        }
+        let _ = read_all(&bad);
+    }
 }
 
 /// A stream value of `t` (15, 19 or 21) with one entry listpack, a group, a consumer and a
@@ -395,6 +410,20 @@ fn opcodes_streams_and_modules_of_newer_versions() {
 }
 
 #[test]
+fn a_preamble_reader_leaves_what_follows_the_checksum() {
+    let mut f = file(9, &[0, 1, b'k', 1, b'v'], true);
+    f.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+    let mut r = std::io::BufReader::new(&f[..]);
+    let mut c = Collect::default();
+    let sum = rdb::read_buffered(&mut r, &mut c, &Limits::default()).unwrap();
+    assert_eq!(sum.keys, 1);
+    assert_eq!(sum.bytes as usize, f.len() - 14);
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut r, &mut rest).unwrap();
+    assert_eq!(rest, b"*1\r\n$4\r\nPING\r\n");
+}
+
+#[test]
 fn refusals_name_the_problem() {
     let err = read_all(b"REDIS0013\xff").unwrap_err();
     assert!(err.to_string().contains("version 13"), "{err}");
@@ -406,6 +435,36 @@ fn refusals_name_the_problem() {
     let err = read_all(&file(9, &b, true)).unwrap_err();
     assert!(matches!(err, PersistError::Unsupported(_)), "{err}");
     assert!(err.to_string().contains("mykey"), "{err}");
+    // Redis 7.4's hashes with field expirations are walked over and reported, not misread.
+    let mut b = vec![24];
+    s(&mut b, b"hfe");
+    b.extend_from_slice(&1_700_000_000_000u64.to_le_bytes());
+    encode_len(&mut b, 2);
+    for (ttl, f, v) in [(0u64, "a", "1"), (5, "b", "2")] {
+        encode_len(&mut b, ttl);
+        s(&mut b, f.as_bytes());
+        s(&mut b, v.as_bytes());
+    }
+    b.push(25);
+    s(&mut b, b"hfe-lp");
+    b.extend_from_slice(&1_700_000_000_000u64.to_le_bytes());
+    s(
+        &mut b,
+        &listpack(&["f", "v", "0", "g", "w", "1700000000005"]),
+    );
+    b.extend_from_slice(&[0, 1, b'k', 1, b'v']);
+    let recs = read_all(&file(12, &b, true)).unwrap();
+    let skipped: Vec<&[u8]> = recs
+        .iter()
+        .filter_map(|r| match r {
+            Record::Unsupported { key, what, .. } if what.contains("field expirations") => {
+                Some(key.as_slice())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(skipped, [&b"hfe"[..], b"hfe-lp"]);
+    assert_eq!(keys(&recs).len(), 1);
     // A wrong checksum is reported with both values.
     let mut f = file(9, &[0, 1, b'k', 1, b'v'], true);
     let n = f.len();

@@ -18,7 +18,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             hash: hash::Limits {
-                max_entries: 128,
+                max_entries: 512,
                 max_value: 64,
             },
             zset: zset::Limits {

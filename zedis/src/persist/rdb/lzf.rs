@@ -27,16 +27,154 @@ pub fn decompress(data: &[u8], ulen: usize) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Compresses `s` as Redis's `rdbSaveLzfStringObject` would: only when the result saves at least
-/// four bytes. None means "store it raw".
+/// Compresses `s` as Redis's `rdbSaveLzfStringObject` does: only when the result fits in
+/// `len - 4` bytes. None means "store it raw".
+///
+/// This is LZF's compressor in the configuration Redis builds (16-bit hash, "very fast" mode,
+/// hash slots starting empty), including its output-limit checks and its match-extension order,
+/// because DUMP payloads must be byte-identical to Redis's. The `lzf` crate's compressor differs
+/// in both (it refuses matches in the last bytes of the input), so only its decompressor is used.
 pub fn compress(s: &[u8]) -> Option<Vec<u8>> {
     if s.len() <= 4 {
         return None;
     }
-    match ::lzf::compress(s) {
-        Ok(c) if c.len() <= s.len() - 4 && !c.is_empty() => Some(c),
-        _ => None,
+    compress_bounded(s, s.len() - 4)
+}
+
+const HLOG: u32 = 16;
+const HSIZE: usize = 1 << HLOG;
+const MAX_LIT: usize = 1 << 5;
+const MAX_OFF: usize = 1 << 13;
+const MAX_REF: usize = (1 << 8) + (1 << 3);
+
+fn first(d: &[u8], p: usize) -> u32 {
+    ((d[p] as u32) << 8) | d[p + 1] as u32
+}
+
+fn next(h: u32, d: &[u8], p: usize) -> u32 {
+    (h << 8) | d[p + 2] as u32
+}
+
+fn idx(h: u32) -> usize {
+    ((h >> (3 * 8 - HLOG)).wrapping_sub(h.wrapping_mul(5)) as usize) & (HSIZE - 1)
+}
+
+/// LZF with an output limit; None when the output would not fit.
+fn compress_bounded(d: &[u8], limit: usize) -> Option<Vec<u8>> {
+    let n = d.len();
+    if n < 3 || limit == 0 {
+        return None;
     }
+    // Slots hold a position + 1; 0 is "empty".
+    let mut htab = vec![0usize; HSIZE];
+    let mut out: Vec<u8> = Vec::with_capacity(limit + 1);
+    let mut lit = 0usize;
+    out.push(0); // start a literal run
+    let mut ip = 0usize;
+    let mut hval = first(d, ip);
+    while ip < n - 2 {
+        hval = next(hval, d, ip);
+        let slot = idx(hval);
+        let r = htab[slot].checked_sub(1);
+        htab[slot] = ip + 1;
+        let matched = r.filter(|&r| {
+            r > 0
+                && ip - r - 1 < MAX_OFF
+                && d[r + 2] == d[ip + 2]
+                && d[r] == d[ip]
+                && d[r + 1] == d[ip + 1]
+        });
+        if let Some(r) = matched {
+            let off = ip - r - 1;
+            let maxlen = (n - ip - 2).min(MAX_REF);
+            if out.len() - usize::from(lit == 0) + 3 + 1 >= limit {
+                return None;
+            }
+            let run_at = out.len() - lit - 1;
+            out[run_at] = (lit as u8).wrapping_sub(1);
+            if lit == 0 {
+                out.pop();
+            }
+            // Extend the match: first up to 16 bytes unconditionally when there is room for
+            // more than 16, then byte by byte up to `maxlen` (the reference's order, which can
+            // end two bytes past `maxlen`).
+            let mut len = 2usize;
+            let mut done = false;
+            if maxlen > 16 {
+                for _ in 0..16 {
+                    len += 1;
+                    if d[r + len] != d[ip + len] {
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            if !done {
+                loop {
+                    len += 1;
+                    if !(len < maxlen && d[r + len] == d[ip + len]) {
+                        break;
+                    }
+                }
+            }
+            len -= 2;
+            ip += 1;
+            if len < 7 {
+                out.push((off >> 8) as u8 + ((len as u8) << 5));
+            } else {
+                out.push((off >> 8) as u8 + (7 << 5));
+                out.push((len - 7) as u8);
+            }
+            out.push(off as u8);
+            lit = 0;
+            out.push(0); // start a literal run
+            ip += len + 1;
+            if ip >= n - 2 {
+                break;
+            }
+            ip -= 2;
+            hval = first(d, ip);
+            hval = next(hval, d, ip);
+            htab[idx(hval)] = ip + 1;
+            ip += 1;
+            hval = next(hval, d, ip);
+            htab[idx(hval)] = ip + 1;
+            ip += 1;
+        } else {
+            if out.len() >= limit {
+                return None;
+            }
+            lit += 1;
+            out.push(d[ip]);
+            ip += 1;
+            if lit == MAX_LIT {
+                let run_at = out.len() - lit - 1;
+                out[run_at] = (lit - 1) as u8;
+                lit = 0;
+                out.push(0);
+            }
+        }
+    }
+    if out.len() + 3 > limit {
+        return None;
+    }
+    while ip < n {
+        lit += 1;
+        out.push(d[ip]);
+        ip += 1;
+        if lit == MAX_LIT {
+            let run_at = out.len() - lit - 1;
+            out[run_at] = (lit - 1) as u8;
+            lit = 0;
+            out.push(0);
+        }
+    }
+    let run_at = out.len() - lit - 1;
+    out[run_at] = (lit as u8).wrapping_sub(1);
+    if lit == 0 {
+        out.pop();
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -51,5 +189,27 @@ mod tests {
         assert!(decompress(&c, s.len() + 1).is_err());
         assert!(decompress(&c, usize::MAX).is_err());
         assert!(compress(b"abcdefgh").is_none());
+        // Everything we compress, the independent decompressor restores.
+        let mut x = 12345u64;
+        for n in [21usize, 40, 100, 1000, 9000] {
+            for alphabet in [2u64, 4, 26, 256] {
+                let data: Vec<u8> = (0..n)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        (x % alphabet) as u8
+                    })
+                    .collect();
+                if let Some(c) = compress(&data) {
+                    assert!(c.len() <= n - 4);
+                    assert_eq!(
+                        decompress(&c, n).unwrap(),
+                        data,
+                        "n {n} alphabet {alphabet}"
+                    );
+                }
+            }
+        }
     }
 }

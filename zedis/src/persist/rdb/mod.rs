@@ -16,7 +16,7 @@ pub mod ziplist;
 pub mod zipmap;
 
 pub use dump::{dump_payload, restore_payload, DumpError};
-pub use reader::{read, ReadSummary};
+pub use reader::{read, read_buffered, ReadSummary};
 pub use writer::{encode_eof, encode_header, encode_key, encode_select_db, encode_value, Writer};
 
 use crc::{Crc, Digest, CRC_64_REDIS};

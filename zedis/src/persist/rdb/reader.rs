@@ -7,8 +7,8 @@
 use super::{intset, listpack, listpack::Elem, lzf, opcodes, types, ziplist, zipmap, Checksum};
 use crate::persist::build::{self, Limits};
 use crate::persist::{KeyRecord, PersistError, Record, Visitor};
-use crate::store::Value;
-use std::io::{BufReader, Read};
+use crate::store::{HashValue, SmallBytes, Value, ZSetValue};
+use std::io::{BufRead, BufReader, Read};
 
 /// What a whole read found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,14 +27,23 @@ pub struct ReadSummary {
     pub bytes: u64,
 }
 
-/// Reads a whole RDB stream. Stops right after the EOF opcode and its checksum, so an AOF that
-/// follows an RDB preamble is left unread (in the `BufReader`'s buffer).
+/// Reads a whole RDB stream through a buffer of its own.
 pub fn read<R: Read>(
     r: R,
     v: &mut impl Visitor,
     lim: &Limits,
 ) -> Result<ReadSummary, PersistError> {
-    let mut src = Src::new(BufReader::with_capacity(64 * 1024, r));
+    read_buffered(&mut BufReader::with_capacity(64 * 1024, r), v, lim)
+}
+
+/// Reads an RDB stream from a caller's buffered reader and stops right after the EOF opcode and
+/// its checksum, so whatever follows (the AOF after an RDB preamble) is still there to read.
+pub fn read_buffered<B: BufRead>(
+    r: &mut B,
+    v: &mut impl Visitor,
+    lim: &Limits,
+) -> Result<ReadSummary, PersistError> {
+    let mut src = Src::new(r);
     let mut magic = [0u8; 9];
     src.fill(&mut magic, "the RDB header")?;
     if &magic[..5] != b"REDIS" {
@@ -80,7 +89,10 @@ pub fn read<R: Read>(
             opcodes::EXPIRETIME => {
                 let mut b = [0u8; 4];
                 src.fill(&mut b, "an expire time")?;
-                expire_at_ms = u32::from_le_bytes(b) as u64 * 1000;
+                // A signed 32-bit count of seconds, as Redis reads it: times past 2038 come
+                // out negative, i.e. long expired (1 ms after the epoch; 0 would mean "none").
+                let secs = i32::from_le_bytes(b);
+                expire_at_ms = if secs > 0 { secs as u64 * 1000 } else { 1 };
             }
             opcodes::SELECTDB => {
                 let n = src.length("a database number")?;
@@ -492,7 +504,11 @@ impl<R: Read> Src<R> {
                 }
                 let n = items.len() as u64;
                 let enc = if zip { "ziplist" } else { "listpack" };
-                (build::zset(items, lim), enc, n)
+                (
+                    compact_zset(items, lim).map_err(|e| self.blob_err(at, e))?,
+                    enc,
+                    n,
+                )
             }
             types::HASH_ZIPLIST | types::HASH_LISTPACK => {
                 let zip = t == types::HASH_ZIPLIST;
@@ -509,9 +525,14 @@ impl<R: Read> Src<R> {
                 let n = (elems.len() / 2) as u64;
                 let pairs = elems
                     .chunks_exact(2)
-                    .map(|p| (p[0].to_vec(), p[1].to_vec()));
+                    .map(|p| (p[0].to_vec(), p[1].to_vec()))
+                    .collect();
                 let enc = if zip { "ziplist" } else { "listpack" };
-                (build::hash(pairs, lim), enc, n)
+                (
+                    compact_hash(pairs, lim).map_err(|e| self.blob_err(at, e))?,
+                    enc,
+                    n,
+                )
             }
             types::LIST_QUICKLIST | types::LIST_QUICKLIST_2 => {
                 let v2 = t == types::LIST_QUICKLIST_2;
@@ -566,6 +587,33 @@ impl<R: Read> Src<R> {
                     self.pos,
                     key_ctx(&self.key),
                     module_name(id)
+                )));
+            }
+            22..=25 => {
+                // Redis 7.4's hashes with field expirations. There are no field TTLs here, and
+                // loading the fields without them would make expiring data permanent, so the
+                // key is walked over and reported.
+                if t == 24 || t == 25 {
+                    let mut min_expire = [0u8; 8];
+                    self.fill(&mut min_expire, "a hash's minimum field expiry")?;
+                }
+                if t == 22 || t == 24 {
+                    let n = self.length("a hash size")?;
+                    for _ in 0..n {
+                        self.length("a field expiry")?;
+                        self.string("a hash field")?;
+                        self.string("a hash value")?;
+                    }
+                } else {
+                    let (b, at) = self.blob("a hash listpack")?;
+                    let elems = listpack::parse(&b).map_err(|e| self.blob_err(at, e))?;
+                    if elems.len() % 3 != 0 {
+                        return Err(self
+                            .blob_err(at, "hash listpack is not field/value/ttl triples".into()));
+                    }
+                }
+                return Ok(Loaded::Skipped(format!(
+                    "hash with field expirations (RDB type {t})"
                 )));
             }
             t => return Err(self.corrupt(format!("unknown value type {t}"))),
@@ -665,6 +713,44 @@ impl<R: Read> Src<R> {
             }
         }
     }
+}
+
+/// A hash that the file stored as a ziplist or listpack. Redis 7.0 keeps such a hash compact
+/// unless it has too many entries; long fields or values do not convert it (they do for every
+/// other way of loading a hash), so the loaded encoding matches what redis-server reports.
+fn compact_hash(pairs: Vec<(Vec<u8>, Vec<u8>)>, lim: &Limits) -> Result<Value, String> {
+    if pairs.len() > lim.hash.max_entries {
+        return Ok(build::hash(pairs, lim));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+    if !pairs.iter().all(|(f, _)| seen.insert(f.as_slice())) {
+        return Err("hash blob has a repeated field".into());
+    }
+    Ok(Value::Hash(Box::new(HashValue::Listpack(pairs))))
+}
+
+/// A sorted set stored as a ziplist or listpack; compact unless it has too many entries, as in
+/// Redis 7.0 (see [`compact_hash`]).
+fn compact_zset(mut items: Vec<(Vec<u8>, f64)>, lim: &Limits) -> Result<Value, String> {
+    if items.len() > lim.zset.max_entries {
+        return Ok(build::zset(items, lim));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    if !items.iter().all(|(m, _)| seen.insert(m.as_slice())) {
+        return Err("sorted set blob has a repeated member".into());
+    }
+    // The store's order: by score (no NaN here; -0 equals 0), then member bytes. A listpack
+    // has no negative zero, as the store's own listpacks.
+    items.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    let v = items
+        .into_iter()
+        .map(|(m, s)| (SmallBytes::from_vec(m), if s == 0.0 { 0.0 } else { s }))
+        .collect();
+    Ok(Value::ZSet(Box::new(ZSetValue::Listpack(v))))
 }
 
 const QUICKLIST_PLAIN: u64 = 1;
