@@ -422,10 +422,16 @@ impl<R: Read, V: Visitor> Reader<'_, R, V> {
                 f.index, self.next_index
             )));
         }
-        if f.index > self.next_index && self.strict() {
+        if self.strict() && f.index > self.next_index {
             return Ok(Step::Bad(format!(
                 "block number {} where {} was expected",
                 f.index, self.next_index
+            )));
+        }
+        if self.strict() && f.records_before != self.records_accounted {
+            return Ok(Step::Bad(format!(
+                "frame says {} keys precede it, {} did",
+                f.records_before, self.records_accounted
             )));
         }
         let total = flen + f.slen as usize;
