@@ -825,3 +825,80 @@ fn store_thread_builds_blocks_and_writer_thread_writes_them() {
     assert_same(&items, &recs);
     assert!(matches!(&recs[1], Record::Aux { key, .. } if key == b"ctime"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Format stability
+// ---------------------------------------------------------------------------------------------
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/zdb/zdb-v1-every-type.zdb"
+);
+
+/// A fixed dataset with every tag, flag and a record cut into parts (written with 1 KiB blocks).
+fn fixture_dataset() -> Vec<Item> {
+    let lim = Limits::default();
+    let mut table_set = IndexSet::with_hasher(RandomState::default());
+    for m in ["a", "b", "17"] {
+        table_set.insert(SmallBytes::new(m.as_bytes()));
+    }
+    let mut table_hash = IndexMap::with_hasher(RandomState::default());
+    table_hash.insert(b"field".to_vec(), vec![b'v'; 100]);
+    let mut skip = ZSetValue::new_skiplist();
+    skip.insert_new(b"x", -2.5);
+    skip.insert_new(b"y", f64::INFINITY);
+    let values = vec![
+        Value::Int(-42),
+        Value::Int(i64::MIN),
+        Value::Emb(SmallBytes::new(b"hello")),
+        Value::Raw(b"short but raw".to_vec()),
+        Value::Raw((0..3000u32).map(|i| (i % 251) as u8).collect()),
+        build::list(["a", "", "c"]),
+        build::set(["3", "1", "2"], &lim),
+        Value::Set(Box::new(SetValue::Table(table_set))),
+        build::hash([("f1", "v1"), ("f2", "v2")], &lim),
+        Value::Hash(Box::new(HashValue::Table(table_hash))),
+        build::zset([("m1", 1.0), ("m2", 0.5)], &lim),
+        Value::ZSet(Box::new(skip)),
+    ];
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| Item {
+            db: if i < 6 { 0 } else { 5 },
+            key: vec![b'k', i as u8, 0, 0xff],
+            value,
+            expire: if i % 3 == 0 {
+                1_900_000_000_000 + i as u64
+            } else {
+                0
+            },
+            idle: (i % 2 == 0).then_some(i as u64 * 1000),
+            freq: (i % 4 == 1).then_some(i as u8),
+        })
+        .collect()
+}
+
+/// Files written by format version 1 stay readable, and today's writer still produces the same
+/// blocks and trailer. Regenerate (only for a new format version, keeping the old file) with
+/// `ZDB_WRITE_FIXTURE=1 cargo test -p zedis --test zdb fixture`.
+#[test]
+fn version_1_fixture_reads_and_matches_the_writer() {
+    let items = fixture_dataset();
+    let now = write(&items, 1024);
+    if std::env::var_os("ZDB_WRITE_FIXTURE").is_some() {
+        std::fs::write(FIXTURE, &now).expect("write fixture");
+    }
+    let old = std::fs::read(FIXTURE).expect("fixture present");
+    let (r, recs) = read(&old, Mode::Strict);
+    let report = r.expect("fixture reads");
+    assert_eq!(report.version, 1);
+    assert_eq!(report.ctime_ms, 1_700_000_000_000);
+    assert_same(&items, &recs);
+    let (old_header, _, _) = layout(&old);
+    let (now_header, _, _) = layout(&now);
+    assert!(
+        old[old_header..] == now[now_header..],
+        "the writer's blocks or trailer changed: that needs a new format version"
+    );
+}
