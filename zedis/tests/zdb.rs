@@ -890,6 +890,12 @@ fn version_1_fixture_reads_and_matches_the_writer() {
         std::fs::write(FIXTURE, &now).expect("write fixture");
     }
     let old = std::fs::read(FIXTURE).expect("fixture present");
+    let checked = zdb::verify(&old[..], Mode::Strict).expect("verify");
+    assert_eq!(checked.records, items.len() as u64);
+    let mut bad = old.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    assert!(zdb::verify(&bad[..], Mode::Strict).is_err());
     let (r, recs) = read(&old, Mode::Strict);
     let report = r.expect("fixture reads");
     assert_eq!(report.version, 1);
