@@ -492,6 +492,16 @@ fn damage_inside_a_record_cut_into_parts_loses_only_that_key() {
     assert_eq!(key_set(&recs), want);
     let lost: u64 = report.damaged.iter().filter_map(|d| d.records_lost).sum();
     assert_eq!(lost, 1, "{:?}", report.damaged);
+    // The damaged part, then the orphaned rest of the record as one stretch.
+    assert_eq!(report.damaged.len(), 2, "{:?}", report.damaged);
+    let mid_index = parts[parts.len() / 2];
+    assert_eq!(report.damaged[0].block_index, Some(mid_index as u32));
+    assert_eq!(report.damaged[1].block_index, Some(mid_index as u32 + 1));
+    let last = blocks[*parts.last().unwrap()];
+    assert_eq!(
+        report.damaged[1].offset + report.damaged[1].len,
+        (last.offset + last.frame_len + last.payload_len) as u64
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

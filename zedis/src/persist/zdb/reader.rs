@@ -538,7 +538,17 @@ impl<R: Read, V: Visitor> Reader<'_, R, V> {
                         return Err(self.corrupt(format!("block {}: {what}", f.index)));
                     }
                     self.block = data;
-                    self.report.damaged.push(lost(what));
+                    // The parts of one lost record make one report, not one per block.
+                    let d = lost(what);
+                    match self.report.damaged.last_mut() {
+                        Some(prev) if prev.what == d.what && prev.offset + prev.len == d.offset => {
+                            prev.len += d.len;
+                            prev.blocks_lost += 1;
+                            prev.records_lost =
+                                prev.records_lost.zip(d.records_lost).map(|(a, b)| a + b);
+                        }
+                        _ => self.report.damaged.push(d),
+                    }
                     return Ok(());
                 }
             }
