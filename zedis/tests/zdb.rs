@@ -186,6 +186,41 @@ proptest! {
     }
 
     #[test]
+    fn loading_under_other_limits_keeps_contents_and_valid_encodings(
+        items in prop::collection::vec(item(), 1..40),
+        max_entries in 0usize..8,
+        max_value in 0usize..70,
+        set_max_intset in 0usize..20,
+    ) {
+        let file = write(&items, 4096);
+        let mut lim = Limits::default();
+        lim.hash.max_entries = max_entries;
+        lim.hash.max_value = max_value;
+        lim.zset.max_entries = max_entries;
+        lim.zset.max_value = max_value;
+        lim.set_max_intset = set_max_intset;
+        let mut c = Collect::default();
+        zdb::read(&file[..], &mut c, &lim, Mode::Strict).expect("read");
+        let got = keys(&c.0);
+        prop_assert_eq!(got.len(), items.len());
+        for (k, it) in got.iter().zip(&items) {
+            prop_assert_eq!(contents(&k.value), contents(&it.value));
+            match &k.value {
+                Value::Hash(h) if h.encoding() == "listpack" => {
+                    prop_assert!(h.len() <= max_entries);
+                    prop_assert!(h.iter().all(|(f, v)| f.len() <= max_value && v.len() <= max_value));
+                }
+                Value::ZSet(z) if z.encoding() == "listpack" => {
+                    prop_assert!(z.len() <= max_entries);
+                    prop_assert!(z.iter_from(0, false).all(|(m, _)| m.len() <= max_value));
+                }
+                Value::Set(s) if s.encoding() == "intset" => prop_assert!(s.len() <= set_max_intset),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
     fn mutated_files_never_panic(
         items in prop::collection::vec(item(), 1..20),
         flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
