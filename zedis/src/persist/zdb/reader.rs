@@ -980,7 +980,7 @@ fn decode_value(c: &mut Cur<'_>, t: u8, lim: &Limits) -> Result<Value, String> {
         }
         tag::ZSET_LISTPACK | tag::ZSET_SKIPLIST => {
             let n = c.count(9)?;
-            let mut pairs = Vec::with_capacity(n);
+            let mut pairs = Vec::with_capacity(cap(n));
             for _ in 0..n {
                 let m = c.bytes()?;
                 let s = f64::from_bits(c.u64le()?);
