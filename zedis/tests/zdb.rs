@@ -186,6 +186,62 @@ proptest! {
     }
 
     #[test]
+    fn loading_under_other_limits_keeps_contents_and_valid_encodings(
+        items in prop::collection::vec(item(), 1..40),
+        max_entries in 0usize..8,
+        max_value in 0usize..70,
+        set_max_intset in 0usize..20,
+    ) {
+        let file = write(&items, 4096);
+        let mut lim = Limits::default();
+        lim.hash.max_entries = max_entries;
+        lim.hash.max_value = max_value;
+        lim.zset.max_entries = max_entries;
+        lim.zset.max_value = max_value;
+        lim.set_max_intset = set_max_intset;
+        let mut c = Collect::default();
+        zdb::read(&file[..], &mut c, &lim, Mode::Strict).expect("read");
+        let got = keys(&c.0);
+        prop_assert_eq!(got.len(), items.len());
+        for (k, it) in got.iter().zip(&items) {
+            prop_assert_eq!(contents(&k.value), contents(&it.value));
+            match &k.value {
+                Value::Hash(h) if h.encoding() == "listpack" => {
+                    prop_assert!(h.len() <= max_entries);
+                    prop_assert!(h.iter().all(|(f, v)| f.len() <= max_value && v.len() <= max_value));
+                }
+                Value::ZSet(z) if z.encoding() == "listpack" => {
+                    prop_assert!(z.len() <= max_entries);
+                    prop_assert!(z.iter_from(0, false).all(|(m, _)| m.len() <= max_value));
+                }
+                Value::Set(s) if s.encoding() == "intset" => prop_assert!(s.len() <= set_max_intset),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn garbled_records_behind_valid_checksums_never_panic(
+        items in prop::collection::vec(item(), 1..10),
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+    ) {
+        // Checksums only catch accidents: decoding must survive hostile bytes on its own.
+        let mut b = zdb::BlockBuilder::new(1 << 20);
+        for it in &items {
+            b.push_key(0, &it.key, &it.value, it.expire, it.idle, it.freq);
+        }
+        let mut raw = b.finish().expect("one block");
+        for (at, x) in flips {
+            let i = at.index(raw.bytes.len());
+            raw.bytes[i] ^= x | 1;
+        }
+        let mut file = header_only();
+        file.extend(forged_block(0, raw.bytes.len() as u32, raw.records, &raw.bytes));
+        prop_assert!(read(&file, Mode::Strict).0.is_err());
+        let _ = read(&file, Mode::Salvage);
+    }
+
+    #[test]
     fn mutated_files_never_panic(
         items in prop::collection::vec(item(), 1..20),
         flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
@@ -492,6 +548,16 @@ fn damage_inside_a_record_cut_into_parts_loses_only_that_key() {
     assert_eq!(key_set(&recs), want);
     let lost: u64 = report.damaged.iter().filter_map(|d| d.records_lost).sum();
     assert_eq!(lost, 1, "{:?}", report.damaged);
+    // The damaged part, then the orphaned rest of the record as one stretch.
+    assert_eq!(report.damaged.len(), 2, "{:?}", report.damaged);
+    let mid_index = parts[parts.len() / 2];
+    assert_eq!(report.damaged[0].block_index, Some(mid_index as u32));
+    assert_eq!(report.damaged[1].block_index, Some(mid_index as u32 + 1));
+    let last = blocks[*parts.last().unwrap()];
+    assert_eq!(
+        report.damaged[1].offset + report.damaged[1].len,
+        (last.offset + last.frame_len + last.payload_len) as u64
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -754,8 +820,15 @@ fn bench_one_million_mixed_keys() {
     let rt = start.elapsed().as_secs_f64();
     assert_eq!(c.0, u64::from(n));
     let mb = file.len() as f64 / 1e6;
+    let (_, blocks, _) = layout(&file);
+    let ulen: usize = blocks
+        .iter()
+        .map(|b| u32_at(&file, b.offset + 26) as usize)
+        .sum();
     println!(
-        "zdb: {n} keys, file {mb:.1} MB (value heap ~{:.1} MB); write {wt:.2}s = {:.0} MB/s, {:.2} Mkeys/s; read {rt:.2}s = {:.0} MB/s, {:.2} Mkeys/s",
+        "zdb: {n} keys, {} blocks, file {mb:.1} MB ({:.1} MB uncompressed, value heap ~{:.1} MB); write {wt:.2}s = {:.0} MB/s, {:.2} Mkeys/s; read {rt:.2}s = {:.0} MB/s, {:.2} Mkeys/s",
+        blocks.len(),
+        ulen as f64 / 1e6,
         raw as f64 / 1e6,
         mb / wt,
         f64::from(n) / wt / 1e6,
@@ -783,4 +856,121 @@ fn list_value_with_empty_elements() {
     let (r, recs) = read(&file, Mode::Strict);
     r.expect("read");
     assert_same(&items, &recs);
+}
+
+#[test]
+fn store_thread_builds_blocks_and_writer_thread_writes_them() {
+    // The fork-less BGSAVE split: blocks cross a channel from the builder to the file writer.
+    let items = small_dataset();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<zdb::RawBlock>(4);
+    let writer = std::thread::spawn(move || {
+        let mut f = zdb::FileWriter::new(Vec::new(), &[(b"ctime".to_vec(), b"5".to_vec())], 5)?;
+        let mut n = 0;
+        for b in rx {
+            f.write_block(b)?;
+            n += 1;
+        }
+        Ok::<_, PersistError>((f, n))
+    });
+    let mut b = zdb::BlockBuilder::new(4096);
+    for it in &items {
+        b.push_key(it.db, &it.key, &it.value, it.expire, it.idle, it.freq);
+        while let Some(block) = b.take_full() {
+            tx.send(block).expect("writer alive");
+        }
+    }
+    while let Some(block) = b.finish() {
+        tx.send(block).expect("writer alive");
+    }
+    drop(tx);
+    let (f, blocks) = writer.join().expect("no panic").expect("writes");
+    assert!(blocks > 10);
+    let file = f.finish(&b.counts()).expect("trailer");
+    let (r, recs) = read(&file, Mode::Strict);
+    assert_eq!(r.expect("read").blocks_ok, blocks);
+    assert_same(&items, &recs);
+    assert!(matches!(&recs[1], Record::Aux { key, .. } if key == b"ctime"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Format stability
+// ---------------------------------------------------------------------------------------------
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/zdb/zdb-v1-every-type.zdb"
+);
+
+/// A fixed dataset with every tag, flag and a record cut into parts (written with 1 KiB blocks).
+fn fixture_dataset() -> Vec<Item> {
+    let lim = Limits::default();
+    let mut table_set = IndexSet::with_hasher(RandomState::default());
+    for m in ["a", "b", "17"] {
+        table_set.insert(SmallBytes::new(m.as_bytes()));
+    }
+    let mut table_hash = IndexMap::with_hasher(RandomState::default());
+    table_hash.insert(b"field".to_vec(), vec![b'v'; 100]);
+    let mut skip = ZSetValue::new_skiplist();
+    skip.insert_new(b"x", -2.5);
+    skip.insert_new(b"y", f64::INFINITY);
+    let values = vec![
+        Value::Int(-42),
+        Value::Int(i64::MIN),
+        Value::Emb(SmallBytes::new(b"hello")),
+        Value::Raw(b"short but raw".to_vec()),
+        Value::Raw((0..3000u32).map(|i| (i % 251) as u8).collect()),
+        build::list(["a", "", "c"]),
+        build::set(["3", "1", "2"], &lim),
+        Value::Set(Box::new(SetValue::Table(table_set))),
+        build::hash([("f1", "v1"), ("f2", "v2")], &lim),
+        Value::Hash(Box::new(HashValue::Table(table_hash))),
+        build::zset([("m1", 1.0), ("m2", 0.5)], &lim),
+        Value::ZSet(Box::new(skip)),
+    ];
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| Item {
+            db: if i < 6 { 0 } else { 5 },
+            key: vec![b'k', i as u8, 0, 0xff],
+            value,
+            expire: if i % 3 == 0 {
+                1_900_000_000_000 + i as u64
+            } else {
+                0
+            },
+            idle: (i % 2 == 0).then_some(i as u64 * 1000),
+            freq: (i % 4 == 1).then_some(i as u8),
+        })
+        .collect()
+}
+
+/// Files written by format version 1 stay readable, and today's writer still produces the same
+/// blocks and trailer. Regenerate (only for a new format version, keeping the old file) with
+/// `ZDB_WRITE_FIXTURE=1 cargo test -p zedis --test zdb fixture`.
+#[test]
+fn version_1_fixture_reads_and_matches_the_writer() {
+    let items = fixture_dataset();
+    let now = write(&items, 1024);
+    if std::env::var_os("ZDB_WRITE_FIXTURE").is_some() {
+        std::fs::write(FIXTURE, &now).expect("write fixture");
+    }
+    let old = std::fs::read(FIXTURE).expect("fixture present");
+    let checked = zdb::verify(&old[..], Mode::Strict).expect("verify");
+    assert_eq!(checked.records, items.len() as u64);
+    let mut bad = old.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    assert!(zdb::verify(&bad[..], Mode::Strict).is_err());
+    let (r, recs) = read(&old, Mode::Strict);
+    let report = r.expect("fixture reads");
+    assert_eq!(report.version, 1);
+    assert_eq!(report.ctime_ms, 1_700_000_000_000);
+    assert_same(&items, &recs);
+    let (old_header, _, _) = layout(&old);
+    let (now_header, _, _) = layout(&now);
+    assert!(
+        old[old_header..] == now[now_header..],
+        "the writer's blocks or trailer changed: that needs a new format version"
+    );
 }

@@ -108,13 +108,24 @@ pub(crate) fn encode_record(
                 }
             }
         },
-        Value::Hash(h) => {
-            put_varint(out, h.len() as u64);
-            for (f, val) in h.iter() {
-                put_bytes(out, f);
-                put_bytes(out, val);
+        // Matched per encoding rather than through `HashValue::iter`, which boxes its iterator:
+        // the store thread should not allocate per key.
+        Value::Hash(h) => match &**h {
+            HashValue::Listpack(pairs) => {
+                put_varint(out, pairs.len() as u64);
+                for (f, val) in pairs {
+                    put_bytes(out, f);
+                    put_bytes(out, val);
+                }
             }
-        }
+            HashValue::Table(m) => {
+                put_varint(out, m.len() as u64);
+                for (f, val) in m {
+                    put_bytes(out, f);
+                    put_bytes(out, val);
+                }
+            }
+        },
         Value::ZSet(z) => {
             put_varint(out, z.len() as u64);
             for (m, score) in z.iter_from(0, false) {

@@ -105,3 +105,15 @@ pub(crate) mod bflag {
     pub const CONT_NEXT: u8 = 4;
     pub const ALL: u8 = LZ4 | CONT_PREV | CONT_NEXT;
 }
+
+/// Checks a whole file without keeping anything: [`read`] with a visitor that drops every
+/// record (values are still decoded, so every check the loader makes is made).
+pub fn verify<R: std::io::Read>(r: R, mode: Mode) -> Result<ReadReport, super::PersistError> {
+    struct Discard;
+    impl super::Visitor for Discard {
+        fn record(&mut self, _: u64, _: super::Record) -> Result<(), super::PersistError> {
+            Ok(())
+        }
+    }
+    read(r, &mut Discard, &super::build::Limits::default(), mode)
+}

@@ -422,10 +422,16 @@ impl<R: Read, V: Visitor> Reader<'_, R, V> {
                 f.index, self.next_index
             )));
         }
-        if f.index > self.next_index && self.strict() {
+        if self.strict() && f.index > self.next_index {
             return Ok(Step::Bad(format!(
                 "block number {} where {} was expected",
                 f.index, self.next_index
+            )));
+        }
+        if self.strict() && f.records_before != self.records_accounted {
+            return Ok(Step::Bad(format!(
+                "frame says {} keys precede it, {} did",
+                f.records_before, self.records_accounted
             )));
         }
         let total = flen + f.slen as usize;
@@ -532,7 +538,17 @@ impl<R: Read, V: Visitor> Reader<'_, R, V> {
                         return Err(self.corrupt(format!("block {}: {what}", f.index)));
                     }
                     self.block = data;
-                    self.report.damaged.push(lost(what));
+                    // The parts of one lost record make one report, not one per block.
+                    let d = lost(what);
+                    match self.report.damaged.last_mut() {
+                        Some(prev) if prev.what == d.what && prev.offset + prev.len == d.offset => {
+                            prev.len += d.len;
+                            prev.blocks_lost += 1;
+                            prev.records_lost =
+                                prev.records_lost.zip(d.records_lost).map(|(a, b)| a + b);
+                        }
+                        _ => self.report.damaged.push(d),
+                    }
                     return Ok(());
                 }
             }
@@ -964,7 +980,7 @@ fn decode_value(c: &mut Cur<'_>, t: u8, lim: &Limits) -> Result<Value, String> {
         }
         tag::ZSET_LISTPACK | tag::ZSET_SKIPLIST => {
             let n = c.count(9)?;
-            let mut pairs = Vec::with_capacity(n);
+            let mut pairs = Vec::with_capacity(cap(n));
             for _ in 0..n {
                 let m = c.bytes()?;
                 let s = f64::from_bits(c.u64le()?);
