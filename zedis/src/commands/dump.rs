@@ -6,24 +6,12 @@
 use super::{arg_i64, is, notify, CmdError, CmdResult, Ctx};
 use crate::persist::build::Limits;
 use crate::persist::rdb::{self, DumpError};
-use crate::store::{hash, lru_clock, zset, LRU_CLOCK_MAX};
+use crate::store::{lru_clock, LRU_CLOCK_MAX};
 use bytes::Bytes;
 
 /// The encoding thresholds in force, so a restored value gets the encoding commands would give it.
 fn limits(ctx: &Ctx<'_>) -> Limits {
-    let c = &ctx.eng.config;
-    let u = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
-    Limits {
-        hash: hash::Limits {
-            max_entries: u(c.hash_max_listpack_entries),
-            max_value: u(c.hash_max_listpack_value),
-        },
-        zset: zset::Limits {
-            max_entries: u(c.zset_max_listpack_entries),
-            max_value: u(c.zset_max_listpack_value),
-        },
-        set_max_intset: u(c.set_max_intset_entries),
-    }
+    Limits::from_config(&ctx.eng.config)
 }
 
 /// DUMP key

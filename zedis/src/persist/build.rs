@@ -13,6 +13,24 @@ pub struct Limits {
     pub set_max_intset: usize,
 }
 
+impl Limits {
+    /// The thresholds a server configuration sets (read at use, so CONFIG SET applies at once).
+    pub fn from_config(c: &crate::config::Config) -> Limits {
+        let u = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        Limits {
+            hash: hash::Limits {
+                max_entries: u(c.hash_max_listpack_entries),
+                max_value: u(c.hash_max_listpack_value),
+            },
+            zset: zset::Limits {
+                max_entries: u(c.zset_max_listpack_entries),
+                max_value: u(c.zset_max_listpack_value),
+            },
+            set_max_intset: u(c.set_max_intset_entries),
+        }
+    }
+}
+
 impl Default for Limits {
     /// Redis 7.0's defaults.
     fn default() -> Self {

@@ -132,18 +132,7 @@ pub struct Loaded {
 
 /// The encoding thresholds in force, for building loaded values.
 pub fn limits(c: &Config) -> build::Limits {
-    let us = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
-    build::Limits {
-        hash: crate::store::hash::Limits {
-            max_entries: us(c.hash_max_listpack_entries),
-            max_value: us(c.hash_max_listpack_value),
-        },
-        zset: crate::store::zset::Limits {
-            max_entries: us(c.zset_max_listpack_entries),
-            max_value: us(c.zset_max_listpack_value),
-        },
-        set_max_intset: us(c.set_max_intset_entries),
-    }
+    build::Limits::from_config(c)
 }
 
 /// Where SAVE writes and startup reads.
