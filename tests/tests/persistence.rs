@@ -361,8 +361,10 @@ fn damaged_snapshot_refuses_to_start_with_a_way_out() {
     bytes[mid] ^= 0x5a;
     std::fs::write(&file, &bytes).unwrap();
     let d = dir.path().to_string_lossy().into_owned();
-    let err =
-        Server::start(Kind::Zedis, &["--dir", d.as_str()]).expect_err("started on a damaged file");
+    let err = match Server::start(Kind::Zedis, &["--dir", d.as_str()]) {
+        Ok(s) => panic!("started on a damaged file; log:\n{}", s.log_text()),
+        Err(e) => e,
+    };
     let msg = format!("{err:#}");
     assert!(msg.contains("dump.zdb"), "no file name in: {msg}");
     assert!(msg.contains("zedis-rdb"), "no way out in: {msg}");
@@ -373,8 +375,10 @@ fn damaged_snapshot_refuses_to_start_with_a_way_out() {
     let rdb = std::fs::read(fixtures().join("redis-7.0.15-all-types.rdb")).unwrap();
     std::fs::write(dir.path().join("dump.rdb"), &rdb[..rdb.len() / 3]).unwrap();
     let d = dir.path().to_string_lossy().into_owned();
-    let err =
-        Server::start(Kind::Zedis, &["--dir", d.as_str()]).expect_err("started on a truncated RDB");
+    let err = match Server::start(Kind::Zedis, &["--dir", d.as_str()]) {
+        Ok(s) => panic!("started on a truncated RDB; log:\n{}", s.log_text()),
+        Err(e) => e,
+    };
     assert!(format!("{err:#}").contains("dump.rdb"));
 }
 

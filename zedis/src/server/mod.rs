@@ -359,6 +359,16 @@ impl Loop {
 
     fn handle(&mut self, m: Msg) {
         let eng = &mut self.eng;
+        if eng.shutdown.is_some() {
+            // The server is on its way out (SHUTDOWN, a signal, a failed load): nothing more
+            // runs, so no client can be told anything the exit would contradict.
+            if let Msg::Batch { id, .. } = m {
+                if let Some(c) = eng.clients.get(&id) {
+                    c.mailbox.close();
+                }
+            }
+            return;
+        }
         match m {
             Msg::Connect(mut c) => {
                 c.authenticated = eng.config.requirepass.is_none();
