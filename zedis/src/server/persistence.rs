@@ -35,7 +35,8 @@ const STEP_ENTRIES: usize = 128;
 /// command ran since the last slice it takes `IDLE_SLICE` at a time.
 const BUSY_SLICE: Duration = Duration::from_micros(250);
 const BUSY_PERIOD: Duration = Duration::from_millis(1);
-const IDLE_SLICE: Duration = Duration::from_millis(5);
+const IDLE_SLICE: Duration = Duration::from_millis(2);
+const IDLE_AFTER: Duration = Duration::from_millis(2);
 /// Uncompressed size of a native block, and of an RDB chunk handed to the writer.
 const BLOCK_TARGET: usize = 256 << 10;
 /// Redis retries a failed automatic BGSAVE only after this long.
@@ -67,6 +68,7 @@ pub struct Persistence {
     pub last_load_expired: u64,
     /// Walker pacing: commands processed at the last slice, and the earliest next busy slice.
     walk_seen_cmds: u64,
+    last_cmd_seen: Instant,
     next_walk: Instant,
 }
 
@@ -85,6 +87,7 @@ impl Default for Persistence {
             last_load_keys: 0,
             last_load_expired: 0,
             walk_seen_cmds: 0,
+            last_cmd_seen: Instant::now(),
             next_walk: Instant::now(),
         }
     }
@@ -537,8 +540,13 @@ pub fn tick(eng: &mut Engine) {
     if eng.store.snapshot_active() {
         let now = Instant::now();
         let cmds = eng.stats.total_commands_processed;
-        let busy = cmds != eng.persist.walk_seen_cmds;
-        eng.persist.walk_seen_cmds = cmds;
+        if cmds != eng.persist.walk_seen_cmds {
+            eng.persist.walk_seen_cmds = cmds;
+            eng.persist.last_cmd_seen = now;
+        }
+        // Idle means no command for a while, not merely none since the last tick (the loop
+        // ticks after every message, so "none since" is true half the time under load).
+        let busy = now.duration_since(eng.persist.last_cmd_seen) < IDLE_AFTER;
         if !busy || now >= eng.persist.next_walk {
             let deadline = now + if busy { BUSY_SLICE } else { IDLE_SLICE };
             while !eng.store.snapshot_step(STEP_ENTRIES) && Instant::now() < deadline {}
