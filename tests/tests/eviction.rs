@@ -361,6 +361,30 @@ fn object_freq_idletime_and_memory_usage() {
         .query(&mut con)
         .expect("MEMORY USAGE");
     assert_eq!(none, None);
+    // MEMORY STATS is a well-formed map with Redis's field names (the connection stays in step).
+    let stats: Vec<redis::Value> = redis::cmd("MEMORY")
+        .arg("STATS")
+        .query(&mut con)
+        .expect("MEMORY STATS");
+    let names: Vec<String> = stats
+        .iter()
+        .step_by(2)
+        .filter_map(|v| match v {
+            redis::Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            _ => None,
+        })
+        .collect();
+    for f in [
+        "peak.allocated",
+        "total.allocated",
+        "db.0",
+        "keys.count",
+        "dataset.bytes",
+        "fragmentation.bytes",
+    ] {
+        assert!(names.iter().any(|n| n == f), "{f} missing from {names:?}");
+    }
+    assert_eq!(names.len() * 2, stats.len());
     let _: () = redis::cmd("CLIENT")
         .arg("NO-EVICT")
         .arg("on")

@@ -195,7 +195,7 @@ pub fn memory_usage(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn memory_stats(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     let b = breakdown(ctx.eng);
     let out = &mut ctx.out;
-    out.map(25 + b.dbs.len());
+    out.map(27 + b.dbs.len());
     for (k, v) in [
         ("peak.allocated", b.peak),
         ("total.allocated", b.used),
