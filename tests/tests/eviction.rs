@@ -396,3 +396,29 @@ fn object_freq_idletime_and_memory_usage() {
         .expect("CLIENT INFO");
     assert!(me.contains(" flags=e "), "{me}");
 }
+
+#[test]
+fn lfu_counters_survive_a_reload() {
+    let (_s, mut con) = start(&["--enable-debug-command", "yes"]);
+    config_set(&mut con, "maxmemory-policy", "allkeys-lfu");
+    config_set(&mut con, "lfu-log-factor", "0");
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut con)
+        .expect("SET");
+    for _ in 0..10 {
+        let _: Vec<u8> = redis::cmd("GET").arg("k").query(&mut con).expect("GET");
+    }
+    let _: () = redis::cmd("DEBUG")
+        .arg("RELOAD")
+        .query(&mut con)
+        .expect("DEBUG RELOAD");
+    let f: i64 = redis::cmd("OBJECT")
+        .arg("FREQ")
+        .arg("k")
+        .query(&mut con)
+        .expect("FREQ");
+    // 5 + 10 reads, less at most one minute of decay.
+    assert!(f == 14 || f == 15, "{f}");
+}

@@ -49,7 +49,8 @@ pub fn used_for_eviction() -> u64 {
 pub fn perform_evictions(eng: &mut Engine) -> Outcome {
     eng.store.lfu = lfu(&eng.config);
     let maxmemory = eng.config.maxmemory;
-    if maxmemory == 0 {
+    // Nothing is evicted while a dataset loads (as Redis's isSafeToPerformEvictions).
+    if maxmemory == 0 || eng.persist.loading.is_some() {
         return Outcome::Ok;
     }
     let started = Instant::now();
