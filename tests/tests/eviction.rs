@@ -422,3 +422,45 @@ fn lfu_counters_survive_a_reload() {
     // 5 + 10 reads, less at most one minute of decay.
     assert!(f == 14 || f == 15, "{f}");
 }
+
+#[test]
+fn exec_holding_a_write_is_refused_when_memory_ran_out_meanwhile() {
+    let (s, mut con) = start(&[]);
+    let mut other = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port()))
+        .and_then(|c| c.get_connection())
+        .expect("connect");
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut con)
+        .expect("SET");
+    let _: () = redis::cmd("MULTI").query(&mut con).expect("MULTI");
+    let q: String = redis::cmd("SET")
+        .arg("a")
+        .arg("b")
+        .query(&mut con)
+        .expect("queue");
+    assert_eq!(q, "QUEUED");
+    config_set(&mut other, "maxmemory", "1");
+    let e = redis::cmd("EXEC")
+        .query::<redis::Value>(&mut con)
+        .expect_err("EXEC of a write over maxmemory");
+    let text = e.to_string();
+    assert!(
+        text.to_ascii_lowercase().contains("execabort") && text.contains("OOM command not allowed"),
+        "{text}"
+    );
+    // A transaction of reads still runs.
+    config_set(&mut other, "maxmemory", "0");
+    let _: () = redis::cmd("MULTI").query(&mut con).expect("MULTI");
+    let _: String = redis::cmd("GET")
+        .arg("k")
+        .query(&mut con)
+        .expect("queue GET");
+    config_set(&mut other, "maxmemory", "1");
+    let r: Vec<String> = redis::cmd("EXEC").query(&mut con).expect("EXEC of a read");
+    assert_eq!(r, ["v"]);
+    config_set(&mut other, "maxmemory", "0");
+    let none: Option<String> = redis::cmd("GET").arg("a").query(&mut con).expect("GET");
+    assert_eq!(none, None);
+}

@@ -53,6 +53,10 @@ pub fn perform_evictions(eng: &mut Engine) -> Outcome {
     if maxmemory == 0 || eng.persist.loading.is_some() {
         return Outcome::Ok;
     }
+    // The common case costs one atomic load: under the limit and not coming back under it.
+    if eng.store.evict.over_since.is_none() && used_for_eviction() <= maxmemory {
+        return Outcome::Ok;
+    }
     let started = Instant::now();
     let limit =
         evict::time_limit_us(eng.config.maxmemory_eviction_tenacity).map(Duration::from_micros);
