@@ -229,6 +229,7 @@ fn run(
         client.last_cmd = full;
     }
     eng.store.signals.event_mark = out.len();
+    eng.store.begin_command();
     let started = *clock;
     let result = {
         let mut ctx = Ctx {

@@ -192,6 +192,14 @@ impl EvictState {
             .map_or(0, |since| now_ms.saturating_sub(since))
     }
 
+    /// CONFIG RESETSTAT: the totals restart from zero (an episode in progress from now).
+    pub fn reset_timers(&mut self, now_ms: u64) {
+        self.total_exceeded_ms = 0;
+        if self.over_since.is_some() {
+            self.over_since = Some(now_ms);
+        }
+    }
+
     /// INFO `total_eviction_exceeded_time`, including the episode in progress.
     pub fn total_exceeded(&self, now_ms: u64) -> u64 {
         self.total_exceeded_ms + self.current_exceeded_ms(now_ms)

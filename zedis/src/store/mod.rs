@@ -383,6 +383,10 @@ pub struct Store {
     pub lfu: Option<evict::Lfu>,
     /// The eviction pool and over-the-limit timers.
     pub evict: evict::EvictState,
+    /// Under LFU, the key the running command created (db, hash): the write that follows its
+    /// creation in the same command is not a second access (Redis creates the object with the
+    /// initial counter after its one lookup). Cleared by `begin_command`.
+    created: Option<(usize, u64)>,
 }
 
 /// Result of the expiry check on one key.
@@ -410,6 +414,7 @@ impl Store {
             snap: None,
             lfu: None,
             evict: evict::EvictState::default(),
+            created: None,
         }
     }
 
@@ -488,8 +493,13 @@ impl Store {
         if !self.expire_if_needed(db, key) {
             return None;
         }
+        let just_created = self.lfu.is_some()
+            && self
+                .created
+                .is_some_and(|(d, h)| d == db && h == self.dbs[db].table.hash(key));
         let e = self.dbs[db].table.get_mut(key)?;
         e.lru = match self.lfu {
+            Some(_) if just_created => e.lru,
             Some(p) => evict::lfu_touch(e.lru, now, p, self.rng.f64()),
             None => lru_clock(now),
         };
@@ -534,7 +544,16 @@ impl Store {
         if expire != 0 {
             self.dbs[db].volatile.insert(SmallBytes::new(key));
         }
+        if self.lfu.is_some() {
+            self.created = Some((db, self.dbs[db].table.hash(key)));
+        }
         self.signals.created(db, key);
+    }
+
+    /// Called before each command runs (see `created`).
+    #[inline]
+    pub fn begin_command(&mut self) {
+        self.created = None;
     }
 
     /// The access metadata of a key created now: the clock, or the LFU starting counter.
