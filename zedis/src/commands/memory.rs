@@ -274,7 +274,7 @@ pub fn doctor_report(b: &Breakdown, maxmemory: u64, evicted: u64) -> String {
     const MB: u64 = 1 << 20;
     if b.used < 5 * MB {
         return "This instance holds almost no data (under 5 MB), so there is nothing to diagnose \
-                yet. Load some data and ask again."
+                yet. Load some data and ask again.\n"
             .to_string();
     }
     let mut issues = Vec::new();
@@ -319,7 +319,7 @@ pub fn doctor_report(b: &Breakdown, maxmemory: u64, evicted: u64) -> String {
     }
     if issues.is_empty() {
         "No memory problems found: the memory in use, the peak and the fragmentation all look \
-         healthy."
+         healthy.\n"
             .to_string()
     } else {
         let mut s = String::from("Memory problems found:\n\n");
