@@ -385,3 +385,56 @@ pub fn memory_help(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     super::server::help_reply(ctx, &lines);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MB: u64 = 1 << 20;
+
+    fn b(used: u64, peak: u64, rss: u64, clients: u64) -> Breakdown {
+        Breakdown {
+            used,
+            peak,
+            startup: MB,
+            rss,
+            clients_normal: clients,
+            dbs: Vec::new(),
+            overhead: MB,
+            dataset: used - MB,
+            keys: 10,
+        }
+    }
+
+    #[test]
+    fn doctor_speaks_to_each_problem() {
+        assert!(doctor_report(&b(2 * MB, 2 * MB, 3 * MB, 0), 0, 0).contains("almost no data"));
+        let healthy = doctor_report(&b(100 * MB, 110 * MB, 120 * MB, 0), 0, 0);
+        assert!(healthy.starts_with("No memory problems"), "{healthy}");
+        let r = doctor_report(&b(100 * MB, 400 * MB, 300 * MB, 150 * MB), 200 * MB, 42);
+        for what in [
+            "Peak memory",
+            "Fragmentation",
+            "Client buffers",
+            "42 keys were evicted",
+        ] {
+            assert!(r.contains(what), "{what} missing from {r}");
+        }
+        assert!(r.ends_with('\n'));
+    }
+
+    #[test]
+    fn policies_map_one_to_one() {
+        let mut cfg = Config::default();
+        for (p, lfu_on) in [
+            (MaxmemoryPolicy::AllkeysLfu, true),
+            (MaxmemoryPolicy::VolatileLfu, true),
+            (MaxmemoryPolicy::AllkeysLru, false),
+            (MaxmemoryPolicy::NoEviction, false),
+        ] {
+            cfg.maxmemory_policy = p;
+            assert_eq!(lfu(&cfg).is_some(), lfu_on);
+            assert_eq!(policy(&cfg).is_lfu(), lfu_on);
+        }
+    }
+}
