@@ -464,3 +464,40 @@ fn exec_holding_a_write_is_refused_when_memory_ran_out_meanwhile() {
     let none: Option<String> = redis::cmd("GET").arg("a").query(&mut con).expect("GET");
     assert_eq!(none, None);
 }
+
+#[test]
+fn eviction_touches_watched_keys() {
+    let (s, mut con) = start(&[]);
+    let mut other = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port()))
+        .and_then(|c| c.get_connection())
+        .expect("connect");
+    config_set(&mut con, "maxmemory-policy", "allkeys-lru");
+    restore_idle(&mut con, "w", 1, 1_000_000);
+    let _: () = redis::cmd("WATCH")
+        .arg("w:0")
+        .query(&mut con)
+        .expect("WATCH");
+    limit(&mut other, "allkeys-lru", 1 << 20);
+    let mut round = 0;
+    loop {
+        fill(&mut other, &format!("f{round}"), 500, |_| None);
+        let e: i64 = redis::cmd("EXISTS")
+            .arg("w:0")
+            .query(&mut other)
+            .expect("EXISTS");
+        if e == 0 {
+            break;
+        }
+        round += 1;
+        assert!(round < 20, "the idle watched key was never evicted");
+    }
+    let _: () = redis::cmd("MULTI").query(&mut con).expect("MULTI");
+    let _: String = redis::cmd("PING").query(&mut con).expect("queue");
+    config_set(&mut other, "maxmemory", "0");
+    let r: redis::Value = redis::cmd("EXEC").query(&mut con).expect("EXEC");
+    assert_eq!(
+        r,
+        redis::Value::Nil,
+        "EXEC ran although its watched key was evicted"
+    );
+}
