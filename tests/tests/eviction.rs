@@ -511,3 +511,39 @@ fn eviction_touches_watched_keys() {
         "EXEC ran although its watched key was evicted"
     );
 }
+
+#[test]
+fn memory_usage_is_close_to_the_real_bytes() {
+    let (_s, mut con) = start(&[]);
+    for kind in ["hash", "list", "set", "zset", "string"] {
+        let before = used(&mut con);
+        for chunk in (0..5000).collect::<Vec<usize>>().chunks(500) {
+            let mut p = redis::pipe();
+            for &i in chunk {
+                let f = format!("field:{i}");
+                match kind {
+                    "hash" => p.cmd("HSET").arg(kind).arg(&f).arg("v".repeat(20)),
+                    "list" => p.cmd("RPUSH").arg(kind).arg(&f),
+                    "set" => p.cmd("SADD").arg(kind).arg(&f),
+                    "zset" => p.cmd("ZADD").arg(kind).arg(i).arg(&f),
+                    _ => p.cmd("APPEND").arg(kind).arg(&f),
+                };
+                p.ignore();
+            }
+            let _: () = p.query(&mut con).expect("fill");
+        }
+        let delta = used(&mut con).saturating_sub(before) as f64;
+        let usage: i64 = redis::cmd("MEMORY")
+            .arg("USAGE")
+            .arg(kind)
+            .arg("SAMPLES")
+            .arg(0)
+            .query(&mut con)
+            .expect("MEMORY USAGE");
+        let ratio = usage as f64 / delta;
+        assert!(
+            (0.6..1.4).contains(&ratio),
+            "{kind}: MEMORY USAGE {usage}, used_memory grew by {delta}"
+        );
+    }
+}
