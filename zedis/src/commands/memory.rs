@@ -105,7 +105,7 @@ pub(crate) fn oom_refusal(
 /// STATS' `overhead.hashtable.*`: (main, expires).
 fn db_overhead(store: &Store, db: usize) -> (u64, u64) {
     let d = store.db(db);
-    let main = d.len() * std::mem::size_of::<Entry>();
+    let main = d.table().overhead_bytes();
     let expires = d.expires_len() * (std::mem::size_of::<crate::store::SmallBytes>() + 8);
     (main as u64, expires as u64)
 }

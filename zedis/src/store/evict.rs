@@ -300,7 +300,9 @@ impl Store {
             }
             return None;
         }
-        loop {
+        // Bounded, so that an inconsistency between the expiry index and the table can never
+        // spin here; in practice the first round finds a key.
+        for _ in 0..100 {
             let mut total = 0usize;
             for db in 0..ndb {
                 if has_keys(self, db) {
@@ -323,8 +325,9 @@ impl Store {
                     return Some((c.db, c.key));
                 }
             }
-            // Every pooled key was stale: sample again (there are keys, so this ends).
+            // Every pooled key was stale: sample again.
         }
+        None
     }
 
     /// Deletes `key` as an eviction: counted, `evicted` event, WATCH touched.
