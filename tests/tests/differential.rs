@@ -33,6 +33,7 @@ const PREFIXES: &[&str] = &[
     "multi/",
     "pubsub/",
     "blocking/",
+    "memory/",
 ];
 
 #[test]

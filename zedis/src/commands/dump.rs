@@ -93,7 +93,16 @@ pub fn restore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let expire = (when != 0).then_some(when as u64);
     ctx.eng.store.set(db, key, value, expire, false);
-    if let Some(idle) = idle {
+    // As Redis's objectSetLRUOrLFU: IDLETIME counts only under an LRU-style policy, FREQ only
+    // under an LFU one; otherwise the key starts fresh.
+    let lfu = crate::commands::memory::lfu(&ctx.eng.config).is_some();
+    if let (Some(f), true) = (freq, lfu) {
+        let now = ctx.now_ms();
+        if let Some(e) = ctx.eng.store.get_mut(db, key) {
+            e.lru = crate::store::evict::lfu_pack(now, f as u8);
+        }
+    }
+    if let (Some(idle), false) = (idle, lfu) {
         let clock = lru_clock(ctx.now_ms()) as i64;
         let mut at = clock - idle.min(LRU_CLOCK_MAX as i64 + 1);
         if at < 0 {
@@ -104,8 +113,6 @@ pub fn restore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             e.lru = at as u32;
         }
     }
-    // FREQ is validated, but there is no LFU counter to set yet (see docs/compat.md).
-    let _ = freq;
     ctx.modified(key, notify::GENERIC, "restore");
     ctx.eng.dirty += 1;
     ctx.out.ok();

@@ -535,6 +535,7 @@ pub fn object_idletime(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 pub fn object_freq(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ctx.db();
+    let now = ctx.now_ms();
     let lfu = lfu_policy(ctx);
     let Some(e) = ctx.eng.store.peek(db, &args[2]) else {
         ctx.out.null();
@@ -543,9 +544,11 @@ pub fn object_freq(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if !lfu {
         return Err(CmdError::err("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."));
     }
-    // The LFU counter arrives with the eviction work; until then report the initial value.
-    let _ = e;
-    ctx.out.int(5);
+    // The counter as decayed to now, without counting this look-up as an access (Redis's
+    // LFUDecrAndReturn).
+    let decay = ctx.eng.config.lfu_decay_time;
+    let freq = crate::store::evict::lfu_decayed(e.lru, now, decay);
+    ctx.out.int(freq as i64);
     Ok(())
 }
 

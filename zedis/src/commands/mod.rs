@@ -15,6 +15,7 @@ pub mod hll;
 pub mod introspect;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod notify;
 pub mod pubsub;
 pub mod reply;
@@ -228,6 +229,7 @@ fn run(
         client.last_cmd = full;
     }
     eng.store.signals.event_mark = out.len();
+    eng.store.begin_command();
     let started = *clock;
     let result = {
         let mut ctx = Ctx {
@@ -272,13 +274,18 @@ fn top_name(full: &str) -> &str {
 }
 
 /// Why a resolved command may not run now, in Redis's order of checks: authentication, a
-/// command MULTI may not queue, RESP2 subscribed mode.
-fn refusal(eng: &Engine, client: &Client, spec: &CommandSpec, full: &str) -> Option<CmdError> {
+/// command MULTI may not queue, out of memory, RESP2 subscribed mode.
+fn refusal(eng: &mut Engine, client: &Client, spec: &CommandSpec, full: &str) -> Option<CmdError> {
     if !client.authenticated && eng.config.requirepass.is_some() && !spec.has_flag("no_auth") {
         return Some(CmdError::noauth());
     }
     if client.tx.in_multi() && spec.has_flag("no_multi") {
         return Some(CmdError::err("Command not allowed inside a transaction"));
+    }
+    // Over `maxmemory`: evict first; refuse what may grow memory if that fails (Redis's order:
+    // after authentication, before MISCONF).
+    if let Some(e) = memory::oom_refusal(eng, client, spec) {
+        return Some(e);
     }
     if persistence::writes_denied(eng) && (spec.has_flag("write") || spec.name == "ping") {
         return Some(CmdError::full(persistence::MISCONF));

@@ -94,6 +94,7 @@ pub fn flush_store_events(eng: &mut Engine, me: Option<&mut Me<'_>>) {
                 StoreEventKind::Expired => (NotifyFlags::EXPIRED, "expired"),
                 StoreEventKind::New => (NotifyFlags::NEW, "new"),
                 StoreEventKind::Miss => (NotifyFlags::KEY_MISS, "keymiss"),
+                StoreEventKind::Evicted => (NotifyFlags::EVICTED, "evicted"),
             };
             keyspace_event(eng, tmp.as_mut(), e.db, class, name, &e.key);
         }
@@ -185,9 +186,9 @@ fn keyspace_event(
 
 /// The store-event mask that `notify-keyspace-events` asks for.
 pub fn store_event_mask(flags: NotifyFlags) -> u32 {
-    use crate::store::signals::{EVENT_EXPIRED, EVENT_KEY_MISS, EVENT_NEW};
+    use crate::store::signals::{EVENT_EVICTED, EVENT_EXPIRED, EVENT_KEY_MISS, EVENT_NEW};
     if flags.0 & (NotifyFlags::KEYSPACE | NotifyFlags::KEYEVENT) == 0 {
         return 0;
     }
-    flags.0 & (EVENT_EXPIRED | EVENT_KEY_MISS | EVENT_NEW)
+    flags.0 & (EVENT_EXPIRED | EVENT_EVICTED | EVENT_KEY_MISS | EVENT_NEW)
 }

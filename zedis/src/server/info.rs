@@ -168,15 +168,10 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
             let _ = me;
         }
         "memory" => {
-            let used = crate::alloc::used_memory() as u64;
-            let peak = eng.mem_peak.max(used);
-            let startup = eng.mem_startup;
-            let rss = rss_bytes();
+            let b = crate::commands::memory::breakdown(eng);
+            let (used, peak, startup, rss) = (b.used, b.peak, b.startup, b.rss);
             let sys = total_system_memory();
-            // The keyspace's own structures and values; everything else is overhead (clients,
-            // buffers, the command table...). An estimate until memory accounting (issue 6) lands.
-            let dataset = used.saturating_sub(startup);
-            let overhead = used - dataset;
+            let (overhead, dataset) = (b.overhead, b.dataset);
             let pct = |a: u64, b: u64| {
                 if b > 0 {
                     a as f64 * 100.0 / b as f64
@@ -209,24 +204,48 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
                 "used_memory_dataset_perc",
                 format!("{:.2}%", pct(dataset, used.saturating_sub(startup).max(1))),
             );
+            // Our allocator wrapper knows live bytes only: allocated = active = used.
+            kv(&mut s, "allocator_allocated", used);
+            kv(&mut s, "allocator_active", used);
+            kv(&mut s, "allocator_resident", rss);
             kv(&mut s, "total_system_memory", sys);
             kv(&mut s, "total_system_memory_human", human(sys));
+            // No scripting engine: its memory lines are there, at zero, for tools that read them.
+            for (k, v) in [
+                ("used_memory_lua", "0"),
+                ("used_memory_vm_eval", "0"),
+                ("used_memory_lua_human", "0B"),
+                ("used_memory_scripts_eval", "0"),
+                ("number_of_cached_scripts", "0"),
+                ("number_of_functions", "0"),
+                ("number_of_libraries", "0"),
+                ("used_memory_vm_functions", "0"),
+                ("used_memory_vm_total", "0"),
+                ("used_memory_vm_total_human", "0B"),
+                ("used_memory_functions", "0"),
+                ("used_memory_scripts", "0"),
+                ("used_memory_scripts_human", "0B"),
+            ] {
+                kv(&mut s, k, v);
+            }
             kv(&mut s, "maxmemory", cfg.maxmemory);
             kv(&mut s, "maxmemory_human", human(cfg.maxmemory));
             kv(&mut s, "maxmemory_policy", cfg.maxmemory_policy_name());
+            kv(&mut s, "allocator_frag_ratio", "1.00");
+            kv(&mut s, "allocator_frag_bytes", 0);
+            kv(&mut s, "allocator_rss_ratio", format!("{frag:.2}"));
+            kv(&mut s, "allocator_rss_bytes", rss as i64 - used as i64);
+            kv(&mut s, "rss_overhead_ratio", "1.00");
+            kv(&mut s, "rss_overhead_bytes", 0);
             kv(&mut s, "mem_fragmentation_ratio", format!("{frag:.2}"));
             kv(&mut s, "mem_fragmentation_bytes", rss as i64 - used as i64);
-            for zero in [
-                "mem_not_counted_for_evict",
-                "mem_replication_backlog",
-                "mem_total_replication_buffers",
-                "mem_clients_slaves",
-                "mem_clients_normal",
-                "mem_cluster_links",
-                "mem_aof_buffer",
-            ] {
-                kv(&mut s, zero, 0);
-            }
+            kv(&mut s, "mem_not_counted_for_evict", 0);
+            kv(&mut s, "mem_replication_backlog", 0);
+            kv(&mut s, "mem_total_replication_buffers", 0);
+            kv(&mut s, "mem_clients_slaves", 0);
+            kv(&mut s, "mem_clients_normal", b.clients_normal);
+            kv(&mut s, "mem_cluster_links", 0);
+            kv(&mut s, "mem_aof_buffer", 0);
             kv(&mut s, "mem_allocator", "libc");
             kv(&mut s, "active_defrag_running", 0);
             kv(&mut s, "lazyfree_pending_objects", 0);
@@ -254,7 +273,7 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
             let ss = &eng.store.stats;
             let _ = write!(
                 s,
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{:.0}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:0\r\ntotal_writes_processed:0\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{:.0}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:{}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:{}\r\ncurrent_eviction_exceeded_time:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:0\r\ntotal_writes_processed:0\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
                 st.total_connections_received,
                 st.total_commands_processed,
                 rate(&st.ops_samples),
@@ -267,6 +286,9 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
                 ss.expired_stale_perc * 100.0,
                 ss.expired_time_cap_reached_count,
                 ss.expire_cycle_cpu_milliseconds,
+                ss.evicted_keys,
+                eng.store.evict.total_exceeded(eng.store.now_ms),
+                eng.store.evict.current_exceeded_ms(eng.store.now_ms),
                 ss.keyspace_hits,
                 ss.keyspace_misses,
                 eng.pubsub.channels.len(),

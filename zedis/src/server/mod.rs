@@ -454,6 +454,9 @@ impl Loop {
     fn cron(&mut self) {
         cron(&mut self.eng, &self.shared, &self.deferred);
         persistence::cron(&mut self.eng);
+        // Evictions a command's time budget cut short, or a lowered maxmemory, continue here
+        // (Redis's eviction time event) rather than waiting for the next write.
+        commands::memory::perform_evictions(&mut self.eng);
     }
 
     fn finish_shutdown(&mut self) -> i32 {

@@ -15,7 +15,7 @@ use super::log;
 use super::state::Engine;
 use crate::config::{Config, SnapshotFormat};
 use crate::persist::{self, build, rdb, zdb, Format, PersistError, Record, Visitor};
-use crate::store::{idle_secs, lru_clock, Entry, SnapshotSink, Store, LRU_CLOCK_MAX};
+use crate::store::{evict, idle_secs, lru_clock, Entry, SnapshotSink, Store, LRU_CLOCK_MAX};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -182,6 +182,9 @@ struct Sink {
     counts: BTreeMap<u32, (u64, u64)>,
     /// The snapshot's moment, for LRU idle times.
     now_ms: u64,
+    /// Under an LFU policy, the decay time: keys are saved with their LFU counter instead of an
+    /// idle time, as Redis does.
+    lfu_decay: Option<u32>,
 }
 
 /// Hands a chunk to the writer thread, counting it in the backlog.
@@ -211,10 +214,13 @@ impl Sink {
 
 impl SnapshotSink for Sink {
     fn entry(&mut self, db: usize, e: &Entry) {
-        let idle = idle_secs(e.lru, self.now_ms);
+        let (idle, freq) = match self.lfu_decay {
+            Some(decay) => (None, Some(evict::lfu_decayed(e.lru, self.now_ms, decay))),
+            None => (Some(idle_secs(e.lru, self.now_ms)), None),
+        };
         let dbn = db as u32;
         match &mut self.enc {
-            Enc::Zdb(b) => b.push_key(dbn, &e.key, &e.value, e.expire_at, Some(idle), None),
+            Enc::Zdb(b) => b.push_key(dbn, &e.key, &e.value, e.expire_at, idle, freq),
             Enc::Rdb {
                 buf,
                 db: cur,
@@ -224,15 +230,7 @@ impl SnapshotSink for Sink {
                     rdb::encode_select_db(buf, dbn, 0, 0);
                     *cur = Some(db);
                 }
-                rdb::encode_key(
-                    buf,
-                    &e.key,
-                    &e.value,
-                    e.expire_at,
-                    Some(idle),
-                    None,
-                    *compress,
-                );
+                rdb::encode_key(buf, &e.key, &e.value, e.expire_at, idle, freq, *compress);
             }
         }
         let c = self.counts.entry(dbn).or_default();
@@ -457,6 +455,7 @@ fn begin(eng: &mut Engine, background: bool) -> Result<(Arc<AtomicU64>, Writer),
         processed: processed.clone(),
         counts: BTreeMap::new(),
         now_ms,
+        lfu_decay: crate::commands::memory::lfu(&eng.config).map(|l| l.decay_time),
     };
     if eng.store.snapshot_begin(Box::new(sink)).is_err() {
         // The sink (and its sender) is dropped, so the writer thread ends on its own.
@@ -729,12 +728,20 @@ impl Visitor for Loader<'_> {
                     return Ok(());
                 }
                 let clock = lru_clock(self.now_ms);
-                let lru = match k.idle_secs {
+                // Under an LFU policy a saved counter is kept (a fresh key's otherwise); under
+                // any other an idle time is, as Redis's objectSetLRUOrLFU.
+                let lru = match (self.store.lfu, k.idle_secs) {
+                    (Some(_), _) => evict::lfu_pack(
+                        self.now_ms,
+                        k.lfu_freq.unwrap_or(evict::LFU_INIT_VAL),
+                    ),
+                    (None, idle) => match idle {
                     Some(idle) => {
                         let idle = (idle.min(LRU_CLOCK_MAX as u64)) as u32;
                         clock.wrapping_sub(idle) & LRU_CLOCK_MAX
                     }
                     None => clock,
+                    },
                 };
                 self.store.load_entry(db, &k.key, k.value, k.expire_at_ms, lru);
                 self.keys += 1;
@@ -793,6 +800,7 @@ pub fn load_file(
     databases: usize,
     lim: &build::Limits,
     now_ms: u64,
+    lfu: Option<evict::Lfu>,
     counter: Arc<AtomicU64>,
 ) -> Result<Loaded, String> {
     let name = path.display();
@@ -838,6 +846,7 @@ pub fn load_file(
         .map_err(|e| format!("Can't start the decoder thread: {e}"))?;
     let mut store = Store::new(databases);
     store.now_ms = now_ms;
+    store.lfu = lfu;
     let mut v = Loader {
         store: &mut store,
         now_ms,
@@ -903,6 +912,7 @@ pub fn start_loading(eng: &mut Engine) {
     let lim = limits(&eng.config);
     let now_ms = eng.store.now_ms;
     let counter = loaded.clone();
+    let lfu = crate::commands::memory::lfu(&eng.config);
     let p = path.clone();
     log::notice(&format!(
         "Loading {} ({} bytes)",
@@ -911,7 +921,7 @@ pub fn start_loading(eng: &mut Engine) {
     ));
     let spawned = std::thread::Builder::new()
         .name("zedis-load".into())
-        .spawn(move || load_file(&p, databases, &lim, now_ms, counter));
+        .spawn(move || load_file(&p, databases, &lim, now_ms, lfu, counter));
     match spawned {
         Ok(handle) => {
             eng.persist.loading = Some(Loading {
@@ -987,6 +997,7 @@ pub fn debug_reload(eng: &mut Engine, nosave: bool) -> Result<(), String> {
         eng.store.databases(),
         &limits(&eng.config),
         eng.store.now_ms,
+        crate::commands::memory::lfu(&eng.config),
         Arc::new(AtomicU64::new(0)),
     )
     .map_err(|e| {

@@ -6,6 +6,7 @@
 //! passed in (`Store::now_ms`, refreshed by the server loop from its cached clock) so that tests
 //! control it and commands never make a clock call of their own.
 
+pub mod evict;
 pub mod hash;
 pub mod list;
 pub mod set;
@@ -247,7 +248,8 @@ pub struct Entry {
     pub value: Value,
     /// Absolute expiry in unix milliseconds; 0 means persistent.
     pub expire_at: u64,
-    /// Last access, in seconds on the 24-bit LRU clock (see `lru_clock`).
+    /// 24 bits of access metadata: under an LRU (or no) policy the last access in seconds on the
+    /// LRU clock (see `lru_clock`); under an LFU policy minutes and a counter (see `evict`).
     pub lru: u32,
 }
 
@@ -349,6 +351,7 @@ pub struct StoreStats {
     pub expire_cycle_cpu_milliseconds: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
+    pub evicted_keys: u64,
 }
 
 /// A key that was found expired and removed: the server turns these into AOF `DEL`s and
@@ -375,6 +378,15 @@ pub struct Store {
     expire_cursor_db: usize,
     /// A snapshot in progress (see `snapshot`): writes preserve keys before changing them.
     snap: Option<snapshot::SnapState>,
+    /// Set while an LFU `maxmemory-policy` is in force: accesses then update the LFU counter
+    /// instead of the LRU clock (the owner keeps it in step with the configuration).
+    pub lfu: Option<evict::Lfu>,
+    /// The eviction pool and over-the-limit timers.
+    pub evict: evict::EvictState,
+    /// Under LFU, the key the running command created (db, hash): the write that follows its
+    /// creation in the same command is not a second access (Redis creates the object with the
+    /// initial counter after its one lookup). Cleared by `begin_command`.
+    created: Option<(usize, u64)>,
 }
 
 /// Result of the expiry check on one key.
@@ -400,6 +412,9 @@ impl Store {
             rng: fastrand::Rng::new(),
             expire_cursor_db: 0,
             snap: None,
+            lfu: None,
+            evict: evict::EvictState::default(),
+            created: None,
         }
     }
 
@@ -478,8 +493,16 @@ impl Store {
         if !self.expire_if_needed(db, key) {
             return None;
         }
+        let just_created = self.lfu.is_some()
+            && self
+                .created
+                .is_some_and(|(d, h)| d == db && h == self.dbs[db].table.hash(key));
         let e = self.dbs[db].table.get_mut(key)?;
-        e.lru = lru_clock(now);
+        e.lru = match self.lfu {
+            Some(_) if just_created => e.lru,
+            Some(p) => evict::lfu_touch(e.lru, now, p, self.rng.f64()),
+            None => lru_clock(now),
+        };
         Some(e)
     }
 
@@ -500,7 +523,7 @@ impl Store {
     ) {
         self.preserve(db, key);
         let now = self.now_ms;
-        let lru = lru_clock(now);
+        let lru = self.fresh_lru();
         if let Some(e) = self.get_mut_inner(db, key, now) {
             let had = e.expire_at != 0;
             e.value = value;
@@ -521,7 +544,24 @@ impl Store {
         if expire != 0 {
             self.dbs[db].volatile.insert(SmallBytes::new(key));
         }
+        if self.lfu.is_some() {
+            self.created = Some((db, self.dbs[db].table.hash(key)));
+        }
         self.signals.created(db, key);
+    }
+
+    /// Called before each command runs (see `created`).
+    #[inline]
+    pub fn begin_command(&mut self) {
+        self.created = None;
+    }
+
+    /// The access metadata of a key created now: the clock, or the LFU starting counter.
+    pub fn fresh_lru(&self) -> u32 {
+        match self.lfu {
+            Some(_) => evict::lfu_pack(self.now_ms, evict::LFU_INIT_VAL),
+            None => lru_clock(self.now_ms),
+        }
     }
 
     /// Removes a key (after lazy expiry). Returns whether a live key was removed.

@@ -1,6 +1,6 @@
 //! What the keyspace tells the rest of the server about itself: which WATCHed keys were touched,
 //! which keys blocked clients wait on became ready, and the keyspace events only the store can
-//! see (a key expired, a key was created, a read missed).
+//! see (a key expired or was evicted, a key was created, a read missed).
 //!
 //! The store records these as plain queues of ids and keys; it never calls out. The engine drains
 //! them after each command (and right before each notification the command itself sends, so events
@@ -18,6 +18,8 @@ pub enum StoreEventKind {
     New,
     /// A read found no key (`keymiss`, class m).
     Miss,
+    /// A key was removed to get under `maxmemory` (`evicted`, class e).
+    Evicted,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +31,7 @@ pub struct StoreEvent {
 
 /// Event-mask bits (the same values as `config::NotifyFlags`, which `store` does not depend on).
 pub const EVENT_EXPIRED: u32 = 1 << 8;
+pub const EVENT_EVICTED: u32 = 1 << 9;
 pub const EVENT_KEY_MISS: u32 = 1 << 11;
 pub const EVENT_NEW: u32 = 1 << 14;
 

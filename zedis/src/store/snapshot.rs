@@ -239,6 +239,8 @@ mod tests {
         Step(usize),
         /// Jump past every expiry, look a key up (lazy expiry) and run an active expire cycle.
         Late(usize, u16),
+        /// Evict this many keys (allkeys-random or allkeys-lru, by parity).
+        Evict(u8),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -254,6 +256,7 @@ mod tests {
             1 => (db.clone(), db).prop_map(|(a, b)| Op::Swap(a, b)),
             15 => (1usize..50).prop_map(Op::Step),
             5 => (0usize..3, 0u16..3000).prop_map(|(d, k)| Op::Late(d, k)),
+            5 => (1u8..20).prop_map(Op::Evict),
         ]
     }
 
@@ -295,6 +298,18 @@ mod tests {
                 s.exists(d, &k(key));
                 let far = std::time::Instant::now() + std::time::Duration::from_secs(5);
                 s.active_expire_cycle(20, 10, far);
+            }
+            Op::Evict(n) => {
+                let policy = if n % 2 == 0 {
+                    super::super::evict::Policy::AllkeysRandom
+                } else {
+                    super::super::evict::Policy::AllkeysLru
+                };
+                for _ in 0..n {
+                    if let Some((db, key)) = s.pick_victim(policy, 5) {
+                        s.evict_key(db, &key);
+                    }
+                }
             }
         }
     }
