@@ -27,7 +27,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Encoded bytes the walker may run ahead of the writer thread.
-const BACKLOG_LIMIT: usize = 32 << 20;
+const BACKLOG_LIMIT: usize = 8 << 20;
 /// Entries per walker step (the unit between clock checks).
 const STEP_ENTRIES: usize = 128;
 /// While clients are sending commands the walker works in slices of `BUSY_SLICE` at most once per
