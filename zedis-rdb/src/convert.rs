@@ -1,0 +1,499 @@
+//! `convert` and `salvage`: stream keys from one snapshot into a writer for another format
+//! ([`Sink`]: `zdb::Writer`, `rdb::Writer`, or the AOF rewrite encoder). Output goes to a
+//! temporary file next to the target, renamed into place only when complete, so a failed run
+//! never leaves a half-written file under the requested name.
+//!
+//! Salvage of a `.zdb` is the reader's salvage mode. Salvage of a Redis RDB is done here: keep
+//! every key read before the damage, then try each following byte offset as the start of a
+//! record (restarting the RDB reader there behind a synthetic header) and resume at the first
+//! one where two records in a row parse. That is a heuristic and the report says so.
+
+use crate::args::Target;
+use crate::filter::Filter;
+use crate::source::{self, Input, Summary};
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use zedis::persist::aof::Rewriter;
+use zedis::persist::build::Limits;
+use zedis::persist::{rdb, zdb, Format, KeyRecord, PersistError, Record, Visitor};
+
+type Out = BufWriter<File>;
+
+enum Writer {
+    Zdb(zdb::Writer<Out>),
+    Rdb {
+        w: rdb::Writer<Out>,
+        db: Option<u32>,
+    },
+    Aof {
+        out: Out,
+        rw: Rewriter,
+        buf: Vec<u8>,
+    },
+}
+
+/// A target file being written: aux fields are gathered until the first key (both formats
+/// put them in the header), then the writer starts.
+pub struct Sink {
+    target: Target,
+    tmp: PathBuf,
+    dest: PathBuf,
+    aux: Vec<(Vec<u8>, Vec<u8>)>,
+    file: Option<Out>,
+    w: Option<Writer>,
+    filter: Filter,
+    /// Keys written.
+    pub keys: u64,
+    /// Keys the reader named but that no zedis format can hold (streams, module values).
+    pub unsupported: u64,
+}
+
+impl Sink {
+    pub fn create(dest: &Path, target: Target, filter: Filter) -> io::Result<Sink> {
+        let mut name = dest.file_name().unwrap_or_default().to_os_string();
+        name.push(".zedis-rdb-tmp");
+        let tmp = dest.with_file_name(name);
+        let file = BufWriter::with_capacity(256 << 10, File::create(&tmp)?);
+        Ok(Sink {
+            target,
+            tmp,
+            dest: dest.to_path_buf(),
+            aux: Vec::new(),
+            file: Some(file),
+            w: None,
+            filter,
+            keys: 0,
+            unsupported: 0,
+        })
+    }
+
+    fn writer(&mut self) -> Result<&mut Writer, PersistError> {
+        if self.w.is_none() {
+            let file = self
+                .file
+                .take()
+                .ok_or_else(|| PersistError::Rejected("output already finished".into()))?;
+            self.w = Some(match self.target {
+                Target::Zdb => {
+                    Writer::Zdb(zdb::Writer::new(file, &self.aux, crate::filter::now_ms())?)
+                }
+                Target::Rdb => {
+                    let aux: Vec<(&[u8], &[u8])> = self
+                        .aux
+                        .iter()
+                        .map(|(k, v)| (k.as_slice(), v.as_slice()))
+                        .collect();
+                    Writer::Rdb {
+                        w: rdb::Writer::new(file, &aux, true)?,
+                        db: None,
+                    }
+                }
+                Target::Aof => Writer::Aof {
+                    out: file,
+                    rw: Rewriter::new(),
+                    buf: Vec::new(),
+                },
+            });
+        }
+        self.w
+            .as_mut()
+            .ok_or_else(|| PersistError::Rejected("no writer".into()))
+    }
+
+    /// Writes one key (if the filter takes it).
+    pub fn key(&mut self, k: &KeyRecord) -> Result<(), PersistError> {
+        if !self.filter.accepts(k) {
+            return Ok(());
+        }
+        match self.writer()? {
+            Writer::Zdb(w) => w.push_key(
+                k.db,
+                &k.key,
+                &k.value,
+                k.expire_at_ms,
+                k.idle_secs,
+                k.lfu_freq,
+            )?,
+            Writer::Rdb { w, db } => {
+                if *db != Some(k.db) {
+                    // Size hints are only hints: a streaming writer cannot know them.
+                    w.select_db(k.db, 0, 0)?;
+                    *db = Some(k.db);
+                }
+                w.key(&k.key, &k.value, k.expire_at_ms, k.idle_secs, k.lfu_freq)?;
+            }
+            Writer::Aof { out, rw, buf } => {
+                buf.clear();
+                rw.key(buf, k.db, &k.key, &k.value, k.expire_at_ms);
+                out.write_all(buf)?;
+            }
+        }
+        self.keys += 1;
+        Ok(())
+    }
+
+    /// Completes the file, syncs it and renames it into place.
+    pub fn finish(mut self) -> Result<(), PersistError> {
+        self.writer()?;
+        let file = match self.w.take() {
+            Some(Writer::Zdb(w)) => w.finish()?,
+            Some(Writer::Rdb { w, .. }) => w.finish()?,
+            Some(Writer::Aof { mut out, .. }) => {
+                out.flush()?;
+                out
+            }
+            None => return Err(PersistError::Rejected("no writer".into())),
+        };
+        let f = file.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        std::fs::rename(&self.tmp, &self.dest)?;
+        Ok(())
+    }
+
+    /// Removes the temporary file after a failure.
+    pub fn abandon(self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+impl Visitor for Sink {
+    fn record(&mut self, _offset: u64, rec: Record) -> Result<(), PersistError> {
+        match rec {
+            Record::Aux { key, value } if self.w.is_none() => self.aux.push((key, value)),
+            Record::Key(k) => self.key(&k)?,
+            Record::Unsupported { .. } => self.unsupported += 1,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Converts `input` into `dest`. Returns the number of keys written.
+pub fn convert(
+    input: Input,
+    dest: &Path,
+    to: Target,
+    filter: Filter,
+    progress: bool,
+) -> Result<Sink, PersistError> {
+    let mut sink = Sink::create(dest, to, filter)?;
+    match input.read(&mut sink, false, progress) {
+        Ok(_) => Ok(sink),
+        Err(e) => {
+            sink.abandon();
+            Err(e)
+        }
+    }
+}
+
+/// What a salvage found.
+#[derive(Debug, Default)]
+pub struct SalvageReport {
+    pub keys: u64,
+    pub unsupported: u64,
+    /// One line per damaged stretch.
+    pub losses: Vec<String>,
+    /// Whether anything was lost or doubtful.
+    pub damaged: bool,
+}
+
+/// Salvages `input` into `dest` (in `to`, default the input's own format).
+pub fn salvage(
+    input: Input,
+    dest: &Path,
+    to: Option<Target>,
+    progress: bool,
+) -> Result<SalvageReport, PersistError> {
+    let to = to.unwrap_or(match input.format {
+        Format::Rdb => Target::Rdb,
+        _ => Target::Zdb,
+    });
+    let mut sink = Sink::create(dest, to, Filter::all(0))?;
+    let res = match input.format {
+        Format::Rdb => salvage_rdb(input, &mut sink),
+        _ => salvage_zdb(input, &mut sink, progress),
+    };
+    match res {
+        Ok(mut rep) => {
+            rep.keys = sink.keys;
+            rep.unsupported = sink.unsupported;
+            sink.finish()?;
+            Ok(rep)
+        }
+        Err(e) => {
+            sink.abandon();
+            Err(e)
+        }
+    }
+}
+
+fn salvage_zdb(
+    input: Input,
+    sink: &mut Sink,
+    progress: bool,
+) -> Result<SalvageReport, PersistError> {
+    let mut rep = SalvageReport::default();
+    let Summary::Zdb(r) = input.read(sink, true, progress)? else {
+        return Err(PersistError::Rejected("expected a .zdb read".into()));
+    };
+    for d in &r.damaged {
+        rep.damaged = true;
+        let keys = d
+            .records_lost
+            .map_or("an unknown number of".to_string(), |n| n.to_string());
+        let blocks = match d.block_index {
+            Some(i) => format!("{} block(s) from index {i}", d.blocks_lost),
+            None => format!("{} block(s)", d.blocks_lost),
+        };
+        rep.losses.push(format!(
+            "bytes {}..{} ({} bytes): lost {blocks}, {keys} key(s): {}",
+            d.offset,
+            d.offset + d.len,
+            d.len,
+            d.what
+        ));
+    }
+    if r.trailer.is_none() {
+        rep.damaged = true;
+        rep.losses
+            .push("the trailer is missing or damaged: the key count could not be checked".into());
+    }
+    Ok(rep)
+}
+
+/// During a resync attempt, how far the reader may read before two records have parsed;
+/// bounds the cost of a garbage length that would make one attempt read the whole file.
+const PROBATION_BYTES: u64 = 16 << 20;
+/// How far past the damage salvage looks for a place to resume.
+const RESYNC_WINDOW: u64 = 64 << 20;
+/// Records that must parse in a row before a resync point is trusted.
+const RESYNC_RECORDS: usize = 2;
+
+/// Passes records to the sink; while on probation (a resync attempt), holds them back until
+/// enough have parsed in a row.
+struct Resync<'a> {
+    sink: &'a mut Sink,
+    probation: Option<Vec<KeyRecord>>,
+    accepted: Rc<Cell<bool>>,
+    db: u32,
+    /// Offset of the last record seen (relative to the attempt's stream).
+    last_offset: u64,
+    saw_eof: bool,
+}
+
+impl Visitor for Resync<'_> {
+    fn record(&mut self, offset: u64, rec: Record) -> Result<(), PersistError> {
+        self.last_offset = offset;
+        match rec {
+            Record::SelectDb(db) => self.db = db,
+            Record::Eof { .. } => {
+                self.saw_eof = true;
+                self.accept()?;
+            }
+            Record::Key(k) => match &mut self.probation {
+                Some(held) => {
+                    held.push(k);
+                    if held.len() >= RESYNC_RECORDS {
+                        self.accept()?;
+                    }
+                }
+                None => self.sink.key(&k)?,
+            },
+            // A header during probation is the synthetic one; aux fields after the first
+            // key are ignored by the sink.
+            other => {
+                if self.probation.is_none() {
+                    self.sink.record(offset, other)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Resync<'_> {
+    fn accept(&mut self) -> Result<(), PersistError> {
+        if let Some(held) = self.probation.take() {
+            for k in held {
+                self.sink.key(&k)?;
+            }
+            self.accepted.set(true);
+        }
+        Ok(())
+    }
+}
+
+/// A reader that refuses to go past `limit` bytes until `accepted` is set.
+struct Probation<R> {
+    inner: R,
+    read: u64,
+    accepted: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for Probation<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.accepted.get() && self.read >= PROBATION_BYTES {
+            return Err(io::Error::other(
+                "resync attempt read too far without a record",
+            ));
+        }
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// Could a record start with this byte? (a value type zedis or Redis knows, or an opcode that
+/// precedes a key or ends the file)
+fn plausible_start(b: u8) -> bool {
+    matches!(b, 0..=7 | 9..=21 | 248 | 249 | 252..=255)
+}
+
+fn salvage_rdb(input: Input, sink: &mut Sink) -> Result<SalvageReport, PersistError> {
+    let mut rep = SalvageReport::default();
+    let path = input.path.clone();
+    let len = input.len;
+    let mut file = File::open(&path)?;
+    let mut head = [0u8; 9];
+    file.read_exact(&mut head)?;
+
+    // First the file as it is.
+    let accepted = Rc::new(Cell::new(true));
+    let mut v = Resync {
+        sink,
+        probation: None,
+        accepted: accepted.clone(),
+        db: 0,
+        last_offset: 0,
+        saw_eof: false,
+    };
+    file.seek(SeekFrom::Start(0))?;
+    let mut err = match rdb::read(&mut file, &mut v, &Limits::default()) {
+        Ok(_) => return Ok(rep),
+        Err(e) => e,
+    };
+    // `base` maps offsets of the current attempt's stream back to file offsets.
+    let mut base: i64 = 0;
+    loop {
+        rep.damaged = true;
+        let off = match &err {
+            PersistError::Corrupt { offset, .. } | PersistError::Truncated { offset, .. } => {
+                (*offset as i64 + base).max(0) as u64
+            }
+            PersistError::Checksum { .. } => {
+                rep.losses.push(format!(
+                    "{err}: every record parsed, but the data may hold undetected damage"
+                ));
+                return Ok(rep);
+            }
+            _ => return Err(err),
+        };
+        if v.saw_eof {
+            rep.losses
+                .push(format!("{err} (after the end of the data)"));
+            return Ok(rep);
+        }
+        if matches!(err, PersistError::Truncated { .. }) && off >= len.saturating_sub(1) {
+            rep.losses.push(format!(
+                "{err}: the file ends here; keys after byte {off} are lost"
+            ));
+            return Ok(rep);
+        }
+        // Try each later offset as a record start.
+        let mut resumed = None;
+        let end = len.min(off.saturating_add(RESYNC_WINDOW));
+        let mut cand = off + 1;
+        let mut scan = io::BufReader::new(File::open(&path)?);
+        scan.seek(SeekFrom::Start(cand))?;
+        let mut byte = [0u8; 1];
+        while cand < end {
+            if scan.read(&mut byte)? == 0 {
+                break;
+            }
+            if plausible_start(byte[0]) {
+                let attempt = try_from(&path, &head, cand, &mut v)?;
+                if let Some((prefix, res)) = attempt {
+                    resumed = Some((cand, prefix, res));
+                    break;
+                }
+            }
+            cand += 1;
+        }
+        match resumed {
+            None => {
+                rep.losses.push(format!(
+                    "{err}; no point to resume found in bytes {off}..{end}: every key after byte {off} is lost"
+                ));
+                return Ok(rep);
+            }
+            Some((at, prefix, res)) => {
+                rep.losses.push(format!(
+                    "{err}; skipped bytes {off}..{at} and resumed at byte {at} (guessed: {RESYNC_RECORDS} records parsed in a row there); keys in the skipped bytes are lost, their number is unknown"
+                ));
+                match res {
+                    Ok(()) => return Ok(rep),
+                    Err(e) => {
+                        base = at as i64 - prefix as i64;
+                        err = e;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One resync attempt at `cand`. Returns None when the attempt failed before being accepted
+/// (the next offset is tried); otherwise the synthetic prefix length and how the rest of the
+/// read ended.
+#[allow(clippy::type_complexity)]
+fn try_from(
+    path: &str,
+    head: &[u8; 9],
+    cand: u64,
+    v: &mut Resync<'_>,
+) -> Result<Option<(u64, Result<(), PersistError>)>, PersistError> {
+    let mut f = File::open(path)?;
+    f.seek(SeekFrom::Start(cand))?;
+    // A header with the original version, and the database we were in.
+    let mut prefix = head.to_vec();
+    prefix.push(rdb::opcodes::SELECTDB);
+    rdb::writer::encode_len(&mut prefix, v.db as u64);
+    let plen = prefix.len() as u64;
+    let accepted = Rc::new(Cell::new(false));
+    v.accepted = accepted.clone();
+    v.probation = Some(Vec::new());
+    v.saw_eof = false;
+    let r = Probation {
+        inner: io::Cursor::new(prefix).chain(f),
+        read: 0,
+        accepted: accepted.clone(),
+    };
+    let res = rdb::read(r, v, &Limits::default()).map(|_| ());
+    // A checksum error means the reader reached a well-formed EOF: whatever it read on
+    // probation is as trustworthy as two records in a row.
+    if matches!(res, Err(PersistError::Checksum { .. }))
+        && v.probation.as_ref().is_some_and(|h| !h.is_empty())
+    {
+        v.accept()?;
+    }
+    if accepted.get() {
+        // The rest of the file read after acceptance; a checksum error at the end is expected
+        // (the synthetic header changed what the checksum covers), not damage.
+        let res = match res {
+            Err(PersistError::Checksum { .. }) => Ok(()),
+            other => other,
+        };
+        Ok(Some((plen, res)))
+    } else {
+        v.probation = None;
+        Ok(None)
+    }
+}
+
+/// Whether `e` means the input is damaged (exit 1) rather than unusable (exit 2).
+pub fn is_damage(e: &PersistError) -> bool {
+    source::is_damage(e)
+}
