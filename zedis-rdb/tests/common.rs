@@ -117,5 +117,8 @@ pub fn pipe_into(s: &Server, resp: &Path) {
         .expect("run redis-cli --pipe");
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "redis-cli --pipe failed: {out}");
-    assert!(out.contains("errors: 0"), "redis-cli --pipe reported errors: {out}");
+    assert!(
+        out.contains("errors: 0"),
+        "redis-cli --pipe reported errors: {out}"
+    );
 }

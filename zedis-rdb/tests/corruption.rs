@@ -76,7 +76,9 @@ fn key_count(file: &str) -> usize {
 
 /// The byte offset verify reports ("at byte N").
 fn reported_offset(out: &str) -> u64 {
-    let i = out.find("at byte ").unwrap_or_else(|| panic!("no offset in:\n{out}"));
+    let i = out
+        .find("at byte ")
+        .unwrap_or_else(|| panic!("no offset in:\n{out}"));
     out[i + 8..]
         .chars()
         .take_while(char::is_ascii_digit)
@@ -101,7 +103,11 @@ fn zdb_damaged_payload_loses_only_its_block() {
     let out = t.path().join("out.zdb");
     let o = run(&["salvage", &f, out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-    assert!(stdout(&o).contains(&format!("{recs} key(s)")), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(&format!("{recs} key(s)")),
+        "{}",
+        stdout(&o)
+    );
     run_ok(&["verify", out.to_str().unwrap()]);
     assert_eq!(key_count(out.to_str().unwrap()), KEYS - recs as usize);
 }
@@ -169,7 +175,11 @@ fn rdb_bad_type_byte_is_located_and_salvaged() {
         offs[700],
         offs[701]
     );
-    assert!(stdout(&o).contains("key:699"), "last good key: {}", stdout(&o));
+    assert!(
+        stdout(&o).contains("key:699"),
+        "last good key: {}",
+        stdout(&o)
+    );
 
     let out = t.path().join("out.rdb");
     let o = run(&["salvage", &f, out.to_str().unwrap()]);
@@ -213,11 +223,21 @@ fn rdb_checksum_and_truncation() {
     assert_eq!(run(&["verify", &f]).status.code(), Some(1));
 
     // Truncation inside the header, a key, a value, before EOF, inside the checksum.
-    for cut in [7, offs[0] + 1, offs[300] + 5, good.len() - 9, good.len() - 4] {
+    for cut in [
+        7,
+        offs[0] + 1,
+        offs[300] + 5,
+        good.len() - 9,
+        good.len() - 4,
+    ] {
         let f = write(t.path(), "cut.rdb", &good[..cut]);
         let o = run(&["verify", &f]);
         assert_eq!(o.status.code(), Some(1), "cut {cut}: {}", stdout(&o));
-        assert!(stdout(&o).contains("truncated"), "cut {cut}: {}", stdout(&o));
+        assert!(
+            stdout(&o).contains("truncated"),
+            "cut {cut}: {}",
+            stdout(&o)
+        );
     }
     let f = write(t.path(), "cut.rdb", &good[..offs[300] + 5]);
     let out = t.path().join("out.rdb");
@@ -229,16 +249,25 @@ fn rdb_checksum_and_truncation() {
 #[test]
 fn exit_codes() {
     let t = TempDir::new("rdbtool").unwrap();
-    assert_eq!(run(&["verify", "/nonexistent/x.rdb"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["verify", "/nonexistent/x.rdb"]).status.code(),
+        Some(2)
+    );
     let junk = write(t.path(), "junk", b"hello world, not a snapshot");
     assert_eq!(run(&["verify", &junk]).status.code(), Some(2));
     let newer = write(t.path(), "v99.rdb", b"REDIS0099\xff");
     assert_eq!(run(&["verify", &newer]).status.code(), Some(2));
     assert_eq!(run(&["verify"]).status.code(), Some(2));
-    assert_eq!(run(&["dump", &junk, "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["dump", &junk, "--format", "xml"]).status.code(),
+        Some(2)
+    );
     let (good, _) = make_rdb();
     let f = write(t.path(), "ok.rdb", &good);
     assert_eq!(run(&["dump", &f, "--key", "("]).status.code(), Some(2));
-    assert_eq!(run(&["dump", &f, "--size", "1XB..2"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["dump", &f, "--size", "1XB..2"]).status.code(),
+        Some(2)
+    );
     assert_eq!(run(&["verify", &f]).status.code(), Some(0));
 }

@@ -37,7 +37,9 @@ fn verify_summary_matches_redis() {
 /// Keys per db from a jsonl dump.
 fn dumped_keys(file: &str) -> BTreeMap<u32, Vec<Vec<u8>>> {
     use base64::Engine;
-    let out = run_ok(&["dump", file, "--format", "jsonl", "--escape", "base64", "-q"]);
+    let out = run_ok(&[
+        "dump", file, "--format", "jsonl", "--escape", "base64", "-q",
+    ]);
     let mut m: BTreeMap<u32, Vec<Vec<u8>>> = BTreeMap::new();
     for line in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         let v: serde_json::Value = serde_json::from_slice(line).unwrap();
@@ -95,7 +97,9 @@ fn convert_to_rdb_and_aof_loads_identically() {
 
 /// A dump with file encodings left out: what must survive a format round trip.
 fn canonical_dump(file: &str) -> Vec<String> {
-    let out = run_ok(&["dump", file, "--format", "jsonl", "--escape", "base64", "-q"]);
+    let out = run_ok(&[
+        "dump", file, "--format", "jsonl", "--escape", "base64", "-q",
+    ]);
     let mut v: Vec<String> = out
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
