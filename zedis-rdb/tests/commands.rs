@@ -136,3 +136,45 @@ fn stats_report_and_csv() {
         - 1;
     assert_eq!(listed, 4, "{out}");
 }
+
+#[test]
+fn convert_keeps_expiry_idle_and_freq() {
+    use zedis::persist::zdb;
+    use zedis::store::Value;
+    let t = TempDir::new("rdbtool").unwrap();
+    let src = t.path().join("meta.zdb");
+    let mut w = zdb::Writer::new(Vec::new(), &[], 1).unwrap();
+    w.push_key(
+        0,
+        b"idle",
+        &Value::string(b"a"),
+        4102444800000,
+        Some(77),
+        None,
+    )
+    .unwrap();
+    w.push_key(2, b"freq", &Value::string(b"b"), 0, None, Some(9))
+        .unwrap();
+    std::fs::write(&src, w.finish().unwrap()).unwrap();
+    let s = src.to_str().unwrap();
+    let rdb = t.path().join("meta.rdb");
+    let back = t.path().join("back.zdb");
+    run_ok(&["convert", s, rdb.to_str().unwrap(), "--to", "rdb", "-q"]);
+    run_ok(&[
+        "convert",
+        rdb.to_str().unwrap(),
+        back.to_str().unwrap(),
+        "--to",
+        "zdb",
+        "-q",
+    ]);
+    for f in [&rdb, &back] {
+        let keys = lines(&["dump", f.to_str().unwrap(), "--format", "jsonl", "-q"]);
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[0]["key"], "idle");
+        assert_eq!(keys[0]["expire_at_ms"], 4102444800000u64);
+        assert_eq!(keys[0]["idle_secs"], 77);
+        assert_eq!(keys[1]["db"], 2);
+        assert_eq!(keys[1]["lfu_freq"], 9);
+    }
+}
