@@ -6,14 +6,14 @@
 //! Salvage of a `.zdb` is the reader's salvage mode. Salvage of a Redis RDB is done here: keep
 //! every key read before the damage, then try each following byte offset as the start of a
 //! record (restarting the RDB reader there behind a synthetic header) and resume at the first
-//! one where two records in a row parse. That is a heuristic and the report says so.
+//! one where three records in a row parse. That is a heuristic and the report says so.
 
 use crate::args::Target;
 use crate::filter::Filter;
-use crate::source::{self, Input, Summary};
+use crate::source::{Input, Summary};
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use zedis::persist::aof::Rewriter;
@@ -264,13 +264,20 @@ fn salvage_zdb(
     Ok(rep)
 }
 
-/// During a resync attempt, how far the reader may read before two records have parsed;
-/// bounds the cost of a garbage length that would make one attempt read the whole file.
-const PROBATION_BYTES: u64 = 16 << 20;
+/// During a resync attempt, how far the reader may read before three records have parsed;
+/// bounds the cost of a garbage length that would make one attempt read the whole file. A real
+/// resync point whose first records are bigger is passed over for a later one.
+const PROBATION_BYTES: u64 = 1 << 20;
+/// The first record after a resync point may span at most this many bytes.
+const MAX_FIRST_SPAN: u64 = 4 << 10;
+/// Keys longer than this are not considered when resyncing.
+const MAX_RESYNC_KEY: u32 = 64 << 10;
 /// How far past the damage salvage looks for a place to resume.
 const RESYNC_WINDOW: u64 = 64 << 20;
+/// Bytes of the resync window held in memory at a time.
+const SCAN_CHUNK: usize = 1 << 20;
 /// Records that must parse in a row before a resync point is trusted.
-const RESYNC_RECORDS: usize = 2;
+const RESYNC_RECORDS: usize = 8;
 
 /// Passes records to the sink; while on probation (a resync attempt), holds them back until
 /// enough have parsed in a row.
@@ -281,12 +288,26 @@ struct Resync<'a> {
     db: u32,
     /// Offset of the last record seen (relative to the attempt's stream).
     last_offset: u64,
+    /// Where the first key of the attempt on probation started.
+    first_key_offset: u64,
     saw_eof: bool,
 }
 
 impl Visitor for Resync<'_> {
     fn record(&mut self, offset: u64, rec: Record) -> Result<(), PersistError> {
         self.last_offset = offset;
+        // A false start in damaged bytes often announces a long string that swallows the real
+        // records after it, which then parse fine; so on probation the first key must be short.
+        if let Some(held) = &self.probation {
+            if held.len() == 1 && offset.saturating_sub(self.first_key_offset) > MAX_FIRST_SPAN {
+                return Err(PersistError::Rejected(
+                    "the first record after a resync point is too long to trust".into(),
+                ));
+            }
+            if held.is_empty() && matches!(rec, Record::Key(_)) {
+                self.first_key_offset = offset;
+            }
+        }
         match rec {
             Record::SelectDb(db) => self.db = db,
             Record::Eof { .. } => {
@@ -333,23 +354,60 @@ struct Probation<R> {
     accepted: Rc<Cell<bool>>,
 }
 
-impl<R: Read> Read for Probation<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl<R: BufRead> Probation<R> {
+    fn check(&self) -> io::Result<()> {
         if !self.accepted.get() && self.read >= PROBATION_BYTES {
             return Err(io::Error::other(
                 "resync attempt read too far without a record",
             ));
         }
+        Ok(())
+    }
+}
+
+impl<R: BufRead> Read for Probation<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.check()?;
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         Ok(n)
     }
 }
 
-/// Could a record start with this byte? (a value type zedis or Redis knows, or an opcode that
-/// precedes a key or ends the file)
-fn plausible_start(b: u8) -> bool {
-    matches!(b, 0..=7 | 9..=21 | 248 | 249 | 252..=255)
+impl<R: BufRead> BufRead for Probation<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.check()?;
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, n: usize) {
+        self.read += n as u64;
+        self.inner.consume(n);
+    }
+}
+
+/// Could a record start here? The first byte must be a value type (not the pre-release module
+/// type 6, which can never be skipped) or an opcode that precedes
+/// a key or ends the file; after a value type, the key's length must be sane (keys over
+/// [`MAX_RESYNC_KEY`] are not worth a read attempt that could run through megabytes).
+fn plausible_start(b: &[u8]) -> bool {
+    match b {
+        [] => false,
+        [248 | 249 | 252..=255, ..] => true,
+        [0..=5 | 7 | 9..=21] => true,
+        [0..=5 | 7 | 9..=21, len, rest @ ..] => match len >> 6 {
+            0 | 3 => true,
+            1 => true, // at most 16 KiB
+            _ => match (len, rest) {
+                (0x80, [a, b, c, d, ..]) => u32::from_be_bytes([*a, *b, *c, *d]) <= MAX_RESYNC_KEY,
+                (0x81, [a, b, c, d, e, f, g, h, ..]) => {
+                    u64::from_be_bytes([*a, *b, *c, *d, *e, *f, *g, *h]) <= MAX_RESYNC_KEY as u64
+                }
+                (0x80 | 0x81, _) => true, // the chunk ends here: let the reader decide
+                _ => false,
+            },
+        },
+        _ => false,
+    }
 }
 
 fn salvage_rdb(input: Input, sink: &mut Sink) -> Result<SalvageReport, PersistError> {
@@ -368,6 +426,7 @@ fn salvage_rdb(input: Input, sink: &mut Sink) -> Result<SalvageReport, PersistEr
         accepted: accepted.clone(),
         db: 0,
         last_offset: 0,
+        first_key_offset: 0,
         saw_eof: false,
     };
     file.seek(SeekFrom::Start(0))?;
@@ -379,9 +438,24 @@ fn salvage_rdb(input: Input, sink: &mut Sink) -> Result<SalvageReport, PersistEr
     let mut base: i64 = 0;
     loop {
         rep.damaged = true;
+        // Offsets in a resumed attempt count from its synthetic header: map them to the file.
+        let map = |o: u64| (o as i64 + base).max(0) as u64;
+        err = match err {
+            PersistError::Corrupt { offset, key, what } => PersistError::Corrupt {
+                offset: map(offset),
+                key,
+                what,
+            },
+            PersistError::Truncated { offset, key, what } => PersistError::Truncated {
+                offset: map(offset),
+                key,
+                what,
+            },
+            other => other,
+        };
         let off = match &err {
             PersistError::Corrupt { offset, .. } | PersistError::Truncated { offset, .. } => {
-                (*offset as i64 + base).max(0) as u64
+                *offset
             }
             PersistError::Checksum { .. } => {
                 rep.losses.push(format!(
@@ -405,22 +479,38 @@ fn salvage_rdb(input: Input, sink: &mut Sink) -> Result<SalvageReport, PersistEr
         // Try each later offset as a record start.
         let mut resumed = None;
         let end = len.min(off.saturating_add(RESYNC_WINDOW));
-        let mut cand = off + 1;
-        let mut scan = io::BufReader::new(File::open(&path)?);
-        scan.seek(SeekFrom::Start(cand))?;
-        let mut byte = [0u8; 1];
-        while cand < end {
-            if scan.read(&mut byte)? == 0 {
+        // The window is scanned a chunk at a time; an attempt reads the chunk in place and
+        // only touches the file when a record runs past the chunk.
+        let mut chunk_start = off + 1;
+        let mut scan = File::open(&path)?;
+        let mut chunk = Vec::with_capacity(SCAN_CHUNK);
+        'scan: while chunk_start < end {
+            scan.seek(SeekFrom::Start(chunk_start))?;
+            chunk.clear();
+            (&mut scan)
+                .take(SCAN_CHUNK.min((end - chunk_start) as usize) as u64)
+                .read_to_end(&mut chunk)?;
+            if chunk.is_empty() {
                 break;
             }
-            if plausible_start(byte[0]) {
-                let attempt = try_from(&path, &head, cand, &mut v)?;
-                if let Some((prefix, res)) = attempt {
+            for i in 0..chunk.len() {
+                if !plausible_start(&chunk[i..]) {
+                    continue;
+                }
+                let cand = chunk_start + i as u64;
+                let tail = LazyFile {
+                    path: &path,
+                    at: chunk_start + chunk.len() as u64,
+                    file: None,
+                };
+                if let Some((prefix, res)) =
+                    attempt_at(&head, &chunk[i..], tail, &mut v, cand, len)?
+                {
                     resumed = Some((cand, prefix, res));
-                    break;
+                    break 'scan;
                 }
             }
-            cand += 1;
+            chunk_start += chunk.len() as u64;
         }
         match resumed {
             None => {
@@ -431,7 +521,7 @@ fn salvage_rdb(input: Input, sink: &mut Sink) -> Result<SalvageReport, PersistEr
             }
             Some((at, prefix, res)) => {
                 rep.losses.push(format!(
-                    "{err}; skipped bytes {off}..{at} and resumed at byte {at} (guessed: {RESYNC_RECORDS} records parsed in a row there); keys in the skipped bytes are lost, their number is unknown"
+                    "{err}; skipped bytes {off}..{at} and resumed at byte {at} (a guess: {RESYNC_RECORDS} records parsed in a row there); keys in the skipped bytes are lost, their number is unknown"
                 ));
                 match res {
                     Ok(()) => return Ok(rep),
@@ -445,18 +535,55 @@ fn salvage_rdb(input: Input, sink: &mut Sink) -> Result<SalvageReport, PersistEr
     }
 }
 
-/// One resync attempt at `cand`. Returns None when the attempt failed before being accepted
-/// (the next offset is tried); otherwise the synthetic prefix length and how the rest of the
-/// read ended.
+/// The rest of the file from `at`, opened only if an attempt reads that far.
+struct LazyFile<'p> {
+    path: &'p str,
+    at: u64,
+    file: Option<io::BufReader<File>>,
+}
+
+impl LazyFile<'_> {
+    fn inner(&mut self) -> io::Result<&mut io::BufReader<File>> {
+        if self.file.is_none() {
+            let mut f = File::open(self.path)?;
+            f.seek(SeekFrom::Start(self.at))?;
+            self.file = Some(io::BufReader::with_capacity(64 << 10, f));
+        }
+        self.file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("file not open"))
+    }
+}
+
+impl Read for LazyFile<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner()?.read(buf)
+    }
+}
+
+impl BufRead for LazyFile<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner()?.fill_buf()
+    }
+    fn consume(&mut self, n: usize) {
+        if let Some(f) = &mut self.file {
+            f.consume(n);
+        }
+    }
+}
+
+/// One resync attempt on `bytes` (the window from the candidate offset on) followed by `tail`.
+/// Returns None when the attempt failed before being accepted (the next offset is tried);
+/// otherwise the synthetic prefix length and how the rest of the read ended.
 #[allow(clippy::type_complexity)]
-fn try_from(
-    path: &str,
+fn attempt_at(
     head: &[u8; 9],
-    cand: u64,
+    bytes: &[u8],
+    tail: LazyFile<'_>,
     v: &mut Resync<'_>,
+    cand: u64,
+    file_len: u64,
 ) -> Result<Option<(u64, Result<(), PersistError>)>, PersistError> {
-    let mut f = File::open(path)?;
-    f.seek(SeekFrom::Start(cand))?;
     // A header with the original version, and the database we were in.
     let mut prefix = head.to_vec();
     prefix.push(rdb::opcodes::SELECTDB);
@@ -466,23 +593,33 @@ fn try_from(
     v.accepted = accepted.clone();
     v.probation = Some(Vec::new());
     v.saw_eof = false;
-    let r = Probation {
-        inner: io::Cursor::new(prefix).chain(f),
+    let mut r = Probation {
+        inner: io::Cursor::new(prefix).chain(bytes).chain(tail),
         read: 0,
         accepted: accepted.clone(),
     };
-    let res = rdb::read(r, v, &Limits::default()).map(|_| ());
-    // A checksum error means the reader reached a well-formed EOF: whatever it read on
-    // probation is as trustworthy as two records in a row.
-    if matches!(res, Err(PersistError::Checksum { .. }))
+    let res = rdb::read_buffered(&mut r, v, &Limits::default()).map(|_| ());
+    // Where the reader stopped, in file offsets (prefix bytes do not count).
+    let stop = (cand + r.read).saturating_sub(plen);
+    let at_end = stop >= file_len;
+    // A checksum error at the very end of the file means the reader reached the real EOF
+    // marker: whatever it read on probation is as trustworthy as three records in a row.
+    if at_end
+        && matches!(res, Err(PersistError::Checksum { .. }))
         && v.probation.as_ref().is_some_and(|h| !h.is_empty())
     {
         v.accept()?;
     }
     if accepted.get() {
-        // The rest of the file read after acceptance; a checksum error at the end is expected
-        // (the synthetic header changed what the checksum covers), not damage.
+        // A checksum error is expected (the synthetic header changed what the checksum
+        // covers), not damage; but an EOF marker before the end of the file is a false one
+        // inside damaged bytes, so scanning goes on after it.
         let res = match res {
+            Ok(()) | Err(PersistError::Checksum { .. }) if !at_end => Err(PersistError::Corrupt {
+                offset: stop - cand + plen,
+                key: None,
+                what: "an end-of-data marker before the end of the file".into(),
+            }),
             Err(PersistError::Checksum { .. }) => Ok(()),
             other => other,
         };
@@ -491,9 +628,4 @@ fn try_from(
         v.probation = None;
         Ok(None)
     }
-}
-
-/// Whether `e` means the input is damaged (exit 1) rather than unusable (exit 2).
-pub fn is_damage(e: &PersistError) -> bool {
-    source::is_damage(e)
 }
