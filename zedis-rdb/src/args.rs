@@ -171,7 +171,7 @@ single key, not by the file.
 For .zdb files every block is checksummed on its own: a damaged block loses only its keys,
 and the report names the byte range, the block index and the number of keys lost.
 A Redis RDB file has no such framing: salvage keeps every key read before the damage,
-then looks for the next offset where three records in a row parse, and says where it resumed.
+then looks for the next offset where eight records in a row parse (the first one short), and says where it resumed.
 Keys between the damage and that offset are lost and cannot be counted.
 .SH EXAMPLES
 .nf

@@ -6,7 +6,8 @@
 //! Salvage of a `.zdb` is the reader's salvage mode. Salvage of a Redis RDB is done here: keep
 //! every key read before the damage, then try each following byte offset as the start of a
 //! record (restarting the RDB reader there behind a synthetic header) and resume at the first
-//! one where three records in a row parse. That is a heuristic and the report says so.
+//! one where eight records in a row parse, the first of them short (a false start in damaged
+//! bytes tends to announce a long string that swallows the real records after it). That is a heuristic and the report says so.
 
 use crate::args::Target;
 use crate::filter::Filter;
@@ -264,7 +265,7 @@ fn salvage_zdb(
     Ok(rep)
 }
 
-/// During a resync attempt, how far the reader may read before three records have parsed;
+/// During a resync attempt, how far the reader may read before enough records have parsed;
 /// bounds the cost of a garbage length that would make one attempt read the whole file. A real
 /// resync point whose first records are bigger is passed over for a later one.
 const PROBATION_BYTES: u64 = 1 << 20;
@@ -603,7 +604,7 @@ fn attempt_at(
     let stop = (cand + r.read).saturating_sub(plen);
     let at_end = stop >= file_len;
     // A checksum error at the very end of the file means the reader reached the real EOF
-    // marker: whatever it read on probation is as trustworthy as three records in a row.
+    // marker: whatever it read on probation is as trustworthy as a full run of records.
     if at_end
         && matches!(res, Err(PersistError::Checksum { .. }))
         && v.probation.as_ref().is_some_and(|h| !h.is_empty())
