@@ -7,7 +7,8 @@
 //! every key read before the damage, then try each following byte offset as the start of a
 //! record (restarting the RDB reader there behind a synthetic header) and resume at the first
 //! one where eight records in a row parse, the first of them short (a false start in damaged
-//! bytes tends to announce a long string that swallows the real records after it). That is a heuristic and the report says so.
+//! bytes tends to announce a long string that swallows the real records after it). That is a
+//! heuristic, and the report says so.
 
 use crate::args::Target;
 use crate::filter::Filter;
