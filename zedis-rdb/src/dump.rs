@@ -5,7 +5,6 @@
 use crate::args::{DumpFormat, Escape};
 use crate::escape;
 use crate::filter::Filter;
-use serde_json::{json, Map, Value as Json};
 use std::io::Write;
 use zedis::persist::aof::Rewriter;
 use zedis::persist::{KeyRecord, PersistError, Record, Visitor};
@@ -59,33 +58,32 @@ impl<W: Write> Dumper<W> {
                     .key(&mut self.buf, k.db, &k.key, &k.value, k.expire_at_ms);
             }
             DumpFormat::Json | DumpFormat::Jsonl => {
-                let obj = to_json(k, self.escape);
                 if self.format == DumpFormat::Json {
                     self.buf
                         .extend_from_slice(if self.written == 0 { b"[\n" } else { b",\n" });
                 }
-                serde_json::to_writer(&mut self.buf, &obj)?;
+                write_json(&mut self.buf, k, self.escape)?;
                 if self.format == DumpFormat::Jsonl {
                     self.buf.push(b'\n');
                 }
             }
             DumpFormat::Text => {
-                let value = value_json(&k.value, self.escape);
-                let exp = if k.expire_at_ms == 0 {
-                    "-".to_string()
-                } else {
-                    k.expire_at_ms.to_string()
-                };
-                writeln!(
+                write!(self.buf, "db={} key=", k.db)?;
+                json_str(&mut self.buf, &k.key, self.escape)?;
+                write!(
                     self.buf,
-                    "db={} key={} type={} encoding={} expire_at_ms={} value={}",
-                    k.db,
-                    Json::String(escape::text(&k.key, self.escape)),
+                    " type={} encoding={} expire_at_ms=",
                     k.value.kind().name(),
-                    k.file_encoding,
-                    exp,
-                    value
+                    k.file_encoding
                 )?;
+                if k.expire_at_ms == 0 {
+                    self.buf.push(b'-');
+                } else {
+                    write!(self.buf, "{}", k.expire_at_ms)?;
+                }
+                self.buf.extend_from_slice(b" value=");
+                write_value(&mut self.buf, &k.value, self.escape)?;
+                self.buf.push(b'\n');
             }
         }
         self.out.write_all(&self.buf)?;
@@ -105,58 +103,100 @@ impl<W: Write> Visitor for Dumper<W> {
     }
 }
 
-/// One key as a JSON object.
-pub fn to_json(k: &KeyRecord, esc: Escape) -> Json {
-    let mut m = Map::new();
-    m.insert("db".into(), json!(k.db));
-    m.insert("key".into(), Json::String(escape::text(&k.key, esc)));
-    m.insert("type".into(), json!(k.value.kind().name()));
-    m.insert("encoding".into(), json!(k.file_encoding));
-    m.insert(
-        "expire_at_ms".into(),
-        if k.expire_at_ms == 0 {
-            Json::Null
-        } else {
-            json!(k.expire_at_ms)
-        },
-    );
-    if let Some(i) = k.idle_secs {
-        m.insert("idle_secs".into(), json!(i));
-    }
-    if let Some(f) = k.lfu_freq {
-        m.insert("lfu_freq".into(), json!(f));
-    }
-    m.insert("value".into(), value_json(&k.value, esc));
-    Json::Object(m)
+/// Appends `b`, escaped per `esc`, as a JSON string.
+fn json_str(out: &mut Vec<u8>, b: &[u8], esc: Escape) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, escape::text(b, esc).as_str())?;
+    Ok(())
 }
 
-/// A value as JSON: a string, an array (list, set), an object (hash) or an array of
-/// `[member, score]` pairs (sorted set, ascending). Non-finite scores are the strings "inf" and
-/// "-inf", which JSON numbers cannot express.
-pub fn value_json(v: &Value, esc: Escape) -> Json {
-    let s = |b: &[u8]| Json::String(escape::text(b, esc));
+/// Appends one key as a JSON object (fields in a fixed, readable order).
+pub fn write_json(out: &mut Vec<u8>, k: &KeyRecord, esc: Escape) -> std::io::Result<()> {
+    write!(out, "{{\"db\":{},\"key\":", k.db)?;
+    json_str(out, &k.key, esc)?;
+    write!(
+        out,
+        ",\"type\":\"{}\",\"encoding\":\"{}\",\"expire_at_ms\":",
+        k.value.kind().name(),
+        k.file_encoding
+    )?;
+    if k.expire_at_ms == 0 {
+        out.extend_from_slice(b"null");
+    } else {
+        write!(out, "{}", k.expire_at_ms)?;
+    }
+    if let Some(i) = k.idle_secs {
+        write!(out, ",\"idle_secs\":{i}")?;
+    }
+    if let Some(f) = k.lfu_freq {
+        write!(out, ",\"lfu_freq\":{f}")?;
+    }
+    out.extend_from_slice(b",\"value\":");
+    write_value(out, &k.value, esc)?;
+    out.push(b'}');
+    Ok(())
+}
+
+/// Appends a value as JSON: a string, an array (list, set), an object (hash) or an array of
+/// `[member, score]` pairs (sorted set, ascending). Non-finite scores are the strings "inf"
+/// and "-inf", which JSON numbers cannot express.
+pub fn write_value(out: &mut Vec<u8>, v: &Value, esc: Escape) -> std::io::Result<()> {
     let mut scratch = [0u8; 20];
     match v {
         Value::Int(_) | Value::Emb(_) | Value::Raw(_) => {
-            s(v.str_bytes(&mut scratch).unwrap_or_default())
+            json_str(out, v.str_bytes(&mut scratch).unwrap_or_default(), esc)?;
         }
-        Value::List(l) => Json::Array(l.items.iter().map(|e| s(e.as_ref())).collect()),
-        Value::Set(set) => Json::Array(set.iter().map(|m| s(&m)).collect()),
-        Value::Hash(h) => Json::Object(
-            h.iter()
-                .map(|(f, x)| (escape::text(f, esc), s(x)))
-                .collect(),
-        ),
-        Value::ZSet(z) => Json::Array(
-            z.iter_from(0, false)
-                .map(|(m, sc)| {
-                    let score = serde_json::Number::from_f64(sc).map_or_else(
-                        || json!(if sc > 0.0 { "inf" } else { "-inf" }),
-                        Json::Number,
-                    );
-                    Json::Array(vec![s(m), score])
-                })
-                .collect(),
-        ),
+        Value::List(l) => {
+            out.push(b'[');
+            for (i, e) in l.items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_str(out, e.as_ref(), esc)?;
+            }
+            out.push(b']');
+        }
+        Value::Set(set) => {
+            out.push(b'[');
+            for (i, m) in set.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_str(out, &m, esc)?;
+            }
+            out.push(b']');
+        }
+        Value::Hash(h) => {
+            out.push(b'{');
+            for (i, (f, x)) in h.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_str(out, f, esc)?;
+                out.push(b':');
+                json_str(out, x, esc)?;
+            }
+            out.push(b'}');
+        }
+        Value::ZSet(z) => {
+            out.push(b'[');
+            for (i, (m, sc)) in z.iter_from(0, false).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.push(b'[');
+                json_str(out, m, esc)?;
+                out.push(b',');
+                if sc.is_finite() {
+                    serde_json::to_writer(&mut *out, &sc)?;
+                } else if sc > 0.0 {
+                    out.extend_from_slice(b"\"inf\"");
+                } else {
+                    out.extend_from_slice(b"\"-inf\"");
+                }
+                out.push(b']');
+            }
+            out.push(b']');
+        }
     }
+    Ok(())
 }
