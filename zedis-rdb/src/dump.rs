@@ -200,3 +200,66 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value, esc: Escape) -> std::io::Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zedis::persist::build::{self, Limits};
+
+    fn rec(value: Value, exp: u64) -> KeyRecord {
+        KeyRecord {
+            db: 3,
+            key: b"k\xff".to_vec(),
+            value,
+            expire_at_ms: exp,
+            idle_secs: Some(5),
+            lfu_freq: None,
+            file_encoding: "listpack",
+        }
+    }
+
+    fn json(k: &KeyRecord, esc: Escape) -> serde_json::Value {
+        let mut out = Vec::new();
+        write_json(&mut out, k, esc).unwrap();
+        serde_json::from_slice(&out).expect("valid JSON")
+    }
+
+    #[test]
+    fn json_objects_are_valid_and_complete() {
+        let lim = Limits::default();
+        let z = build::zset(
+            [(b"a".as_slice(), f64::NEG_INFINITY), (b"b".as_slice(), 0.5)],
+            &lim,
+        );
+        let j = json(&rec(z, 0), Escape::Utf8);
+        assert_eq!(j["db"], 3);
+        assert_eq!(j["key"], "k\\xff");
+        assert_eq!(j["type"], "zset");
+        assert_eq!(j["encoding"], "listpack");
+        assert!(j["expire_at_ms"].is_null());
+        assert_eq!(j["idle_secs"], 5);
+        assert_eq!(j["value"], serde_json::json!([["a", "-inf"], ["b", 0.5]]));
+
+        let h = build::hash([(b"f\"".as_slice(), b"\n".as_slice())], &lim);
+        let j = json(&rec(h, 9), Escape::Base64);
+        assert_eq!(j["key"], "a/8=");
+        assert_eq!(j["expire_at_ms"], 9);
+        assert_eq!(j["value"], serde_json::json!({"ZiI=": "Cg=="}));
+
+        let j = json(&rec(Value::Int(-7), 0), Escape::Raw);
+        assert_eq!(j["value"], "-7");
+        assert_eq!(j["key"], "k\u{fffd}");
+    }
+
+    #[test]
+    fn resp_dump_selects_and_expires() {
+        let filter = Filter::all(0);
+        let mut d = Dumper::new(Vec::new(), DumpFormat::Resp, Escape::Raw, filter);
+        d.record(0, Record::Key(rec(Value::string(b"v"), 77)))
+            .unwrap();
+        let out = d.finish().unwrap();
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.starts_with("*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n"));
+        assert!(text.contains("PEXPIREAT"));
+    }
+}
