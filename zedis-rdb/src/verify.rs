@@ -8,7 +8,7 @@ use crate::escape;
 use crate::source::{self, Input, Summary};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use zedis::persist::{PersistError, Record, Visitor};
+use zedis::persist::{self, PersistError, Record, Visitor};
 
 /// Everything counted while reading.
 #[derive(Debug, Default)]
@@ -93,6 +93,7 @@ pub struct Verdict {
 pub fn verify(input: Input, progress: bool, now_ms: u64) -> Verdict {
     let path = input.path.clone();
     let len = input.len;
+    let format = input.format;
     let mut c = Census::new(now_ms);
     let res = input.read(&mut c, false, progress);
     let mut out = String::new();
@@ -147,6 +148,9 @@ pub fn verify(input: Input, progress: bool, now_ms: u64) -> Verdict {
                         let _ = writeln!(out, "no key was read before the damage");
                     }
                 }
+                if format == persist::Format::Zdb {
+                    damage_map(&mut out, &path);
+                }
                 let _ = writeln!(out, "result: damaged");
                 1
             } else {
@@ -156,6 +160,38 @@ pub fn verify(input: Input, progress: bool, now_ms: u64) -> Verdict {
         }
     };
     Verdict { report: out, exit }
+}
+
+/// For a damaged .zdb: every damaged stretch, from a second, salvaging pass (the strict pass
+/// stops at the first), so one run shows the whole extent of the damage.
+fn damage_map(out: &mut String, path: &str) {
+    let Ok(input) = Input::open(std::path::Path::new(path)) else {
+        return;
+    };
+    let mut c = Census::new(0);
+    if let Ok(Summary::Zdb(r)) = input.read(&mut c, true, false) {
+        let _ = writeln!(
+            out,
+            "damage map ({} damaged stretch(es); {} keys readable):",
+            r.damaged.len(),
+            c.total_keys()
+        );
+        for d in &r.damaged {
+            let keys = d
+                .records_lost
+                .map_or("unknown".to_string(), |n| n.to_string());
+            let _ = writeln!(
+                out,
+                "  bytes {}..{}: {} block(s) lost{}, keys lost: {keys}: {}",
+                d.offset,
+                d.offset + d.len,
+                d.blocks_lost,
+                d.block_index
+                    .map_or(String::new(), |i| format!(" from index {i}")),
+                d.what
+            );
+        }
+    }
 }
 
 /// Aux fields and per-database counts.
