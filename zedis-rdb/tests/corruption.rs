@@ -99,6 +99,15 @@ fn zdb_damaged_payload_loses_only_its_block() {
     let o = run(&["verify", &f]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stdout(&o).contains(&at.to_string()), "{}", stdout(&o));
+    // The damage map lists the one damaged block and its keys.
+    assert!(
+        stdout(&o).contains(&format!(
+            "damage map (1 damaged stretch(es); {} keys readable)",
+            KEYS - recs as usize
+        )),
+        "{}",
+        stdout(&o)
+    );
 
     let out = t.path().join("out.zdb");
     let o = run(&["salvage", &f, out.to_str().unwrap()]);
