@@ -178,3 +178,18 @@ fn convert_keeps_expiry_idle_and_freq() {
         assert_eq!(keys[1]["lfu_freq"], 9);
     }
 }
+
+#[test]
+fn quiet_and_non_tty_stderr() {
+    let f = fixture();
+    // Not a terminal: no progress bar, only the one-line summary; --quiet drops that too.
+    let o = run(&["dump", &f, "--format", "resp"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim(), "19 key(s) dumped", "{err}");
+    let o = run(&["dump", &f, "--format", "resp", "--quiet"]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
