@@ -8,6 +8,7 @@
 //! conversion, and the store's value types already are the one model of every Redis type. The
 //! readers build them through [`build`], which picks the encoding the current thresholds ask for.
 
+pub mod aof;
 pub mod build;
 pub mod rdb;
 

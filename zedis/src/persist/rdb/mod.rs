@@ -19,7 +19,7 @@ pub use dump::{dump_payload, restore_payload, DumpError};
 pub use reader::{read, read_buffered, ReadSummary};
 pub use writer::{encode_eof, encode_header, encode_key, encode_select_db, encode_value, Writer};
 
-use crc::{Crc, Digest, CRC_64_REDIS};
+use crc::{Crc, Digest, Table, CRC_64_REDIS};
 
 /// The RDB version this writer produces (Redis 7.0's).
 pub const RDB_VERSION: u16 = 10;
@@ -67,7 +67,8 @@ pub mod opcodes {
 }
 
 /// CRC-64/Jones as Redis uses it (reflected, no final xor), over RDB files and DUMP payloads.
-pub static CRC64: Crc<u64> = Crc::<u64>::new(&CRC_64_REDIS);
+/// Slice-by-16 tables: the byte-at-a-time default capped whole-file reads near 300 MB/s.
+pub static CRC64: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_REDIS);
 
 /// The checksum of a whole buffer.
 pub fn crc64(data: &[u8]) -> u64 {
@@ -75,7 +76,7 @@ pub fn crc64(data: &[u8]) -> u64 {
 }
 
 /// A running checksum, for writers that produce a file in pieces (the fork-less BGSAVE).
-pub type Checksum = Digest<'static, u64>;
+pub type Checksum = Digest<'static, u64, Table<16>>;
 
 /// A fresh running checksum.
 pub fn checksum() -> Checksum {
