@@ -11,6 +11,7 @@
 pub mod conn;
 pub mod corpus;
 pub mod diff;
+pub mod docs;
 pub mod escape;
 pub mod server;
 pub mod splitargs;

@@ -2,7 +2,7 @@
 //! groff warnings, and documents every key binding of the help popup.
 
 use std::path::PathBuf;
-use std::process::Command;
+use zedis_tests::docs::{assert_generated, assert_man_renders};
 
 fn man_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../man/zedis-top.1")
@@ -10,38 +10,16 @@ fn man_path() -> PathBuf {
 
 #[test]
 fn man_page_is_current() {
-    let fresh = zedis_top::cli::man_page();
-    if std::env::var_os("ZEDIS_UPDATE_MAN").is_some() {
-        std::fs::write(man_path(), &fresh).expect("write man/zedis-top.1");
-    }
-    let on_disk = std::fs::read(man_path()).unwrap_or_default();
-    assert!(
-        on_disk == fresh,
-        "man/zedis-top.1 is stale: regenerate it with `ZEDIS_UPDATE_MAN=1 cargo test -p zedis-top --test man`"
+    assert_generated(
+        &man_path(),
+        &zedis_top::cli::man_page(),
+        "cargo test -p zedis-top --test man",
     );
 }
 
 #[test]
 fn man_page_renders_without_warnings() {
-    // groff ships with man-db on Debian; without it there is nothing to check against.
-    let Ok(out) = Command::new("groff")
-        .args(["-man", "-Tutf8", "-ww", "-z"])
-        .arg(man_path())
-        .output()
-    else {
-        eprintln!("groff not installed; skipping the rendering check");
-        return;
-    };
-    assert!(
-        out.status.success(),
-        "groff failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "groff warnings:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_man_renders(&man_path());
 }
 
 #[test]

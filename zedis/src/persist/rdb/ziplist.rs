@@ -119,67 +119,72 @@ pub fn parse(b: &[u8]) -> Result<Vec<Elem<'_>>, String> {
     Ok(out)
 }
 
+/// A ziplist exactly as Redis 6 wrote it (every entry encoding). zedis never writes ziplists;
+/// tests and tools use this to build old-format files.
+pub fn encode<B: AsRef<[u8]>>(items: &[B]) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut prev = 0usize;
+    let mut tail = 10;
+    for it in items.iter().map(AsRef::as_ref) {
+        let start = body.len();
+        tail = 10 + start;
+        if prev < 254 {
+            body.push(prev as u8);
+        } else {
+            body.push(0xFE);
+            body.extend_from_slice(&(prev as u32).to_le_bytes());
+        }
+        match crate::util::num::parse_i64(it) {
+            Some(v @ 0..=12) => body.push(0xF1 + v as u8),
+            Some(v) if i8::try_from(v).is_ok() => body.extend_from_slice(&[0xFE, v as u8]),
+            Some(v) if i16::try_from(v).is_ok() => {
+                body.push(0xC0);
+                body.extend_from_slice(&(v as i16).to_le_bytes());
+            }
+            Some(v) if (-8388608..8388608).contains(&v) => {
+                body.push(0xF0);
+                body.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
+            }
+            Some(v) if i32::try_from(v).is_ok() => {
+                body.push(0xD0);
+                body.extend_from_slice(&(v as i32).to_le_bytes());
+            }
+            Some(v) => {
+                body.push(0xE0);
+                body.extend_from_slice(&v.to_le_bytes());
+            }
+            None if it.len() < 64 => {
+                body.push(it.len() as u8);
+                body.extend_from_slice(it);
+            }
+            None if it.len() < 16384 => {
+                body.push(0x40 | (it.len() >> 8) as u8);
+                body.push(it.len() as u8);
+                body.extend_from_slice(it);
+            }
+            None => {
+                body.push(0x80);
+                body.extend_from_slice(&(it.len() as u32).to_be_bytes());
+                body.extend_from_slice(it);
+            }
+        }
+        prev = body.len() - start;
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(&((body.len() + 11) as u32).to_le_bytes());
+    out.extend_from_slice(&(tail as u32).to_le_bytes());
+    out.extend_from_slice(&(items.len() as u16).to_le_bytes());
+    out.extend_from_slice(&body);
+    out.push(0xFF);
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
 
-    /// Builds a ziplist the way Redis 6 would, for tests of the reader.
     pub(crate) fn build(items: &[&[u8]]) -> Vec<u8> {
-        let mut body = Vec::new();
-        let mut prev = 0usize;
-        let mut tail = 10;
-        for it in items {
-            let start = body.len();
-            tail = 10 + start;
-            if prev < 254 {
-                body.push(prev as u8);
-            } else {
-                body.push(0xFE);
-                body.extend_from_slice(&(prev as u32).to_le_bytes());
-            }
-            match crate::util::num::parse_i64(it) {
-                Some(v @ 0..=12) => body.push(0xF1 + v as u8),
-                Some(v) if i8::try_from(v).is_ok() => body.extend_from_slice(&[0xFE, v as u8]),
-                Some(v) if i16::try_from(v).is_ok() => {
-                    body.push(0xC0);
-                    body.extend_from_slice(&(v as i16).to_le_bytes());
-                }
-                Some(v) if (-8388608..8388608).contains(&v) => {
-                    body.push(0xF0);
-                    body.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
-                }
-                Some(v) if i32::try_from(v).is_ok() => {
-                    body.push(0xD0);
-                    body.extend_from_slice(&(v as i32).to_le_bytes());
-                }
-                Some(v) => {
-                    body.push(0xE0);
-                    body.extend_from_slice(&v.to_le_bytes());
-                }
-                None if it.len() < 64 => {
-                    body.push(it.len() as u8);
-                    body.extend_from_slice(it);
-                }
-                None if it.len() < 16384 => {
-                    body.push(0x40 | (it.len() >> 8) as u8);
-                    body.push(it.len() as u8);
-                    body.extend_from_slice(it);
-                }
-                None => {
-                    body.push(0x80);
-                    body.extend_from_slice(&(it.len() as u32).to_be_bytes());
-                    body.extend_from_slice(it);
-                }
-            }
-            prev = body.len() - start;
-        }
-        let mut out = Vec::new();
-        out.extend_from_slice(&((body.len() + 11) as u32).to_le_bytes());
-        out.extend_from_slice(&(tail as u32).to_le_bytes());
-        out.extend_from_slice(&(items.len() as u16).to_le_bytes());
-        out.extend_from_slice(&body);
-        out.push(0xFF);
-        out
+        encode(items)
     }
 
     #[test]
