@@ -33,38 +33,12 @@ fn read_keys(bytes: &[u8]) -> Vec<KeyRecord> {
         .collect()
 }
 
-/// A value as comparable text: type, then items (sets and hashes sorted, scores as f64 debug).
+/// A value as comparable text: type, then items (sets and hashes sorted, scores as Redis prints them).
 type Canon = (String, Vec<Vec<u8>>);
 
 fn canon_local(v: &Value) -> Canon {
-    let mut scratch = [0u8; 20];
-    match v {
-        Value::Int(_) | Value::Emb(_) | Value::Raw(_) => (
-            "string".into(),
-            vec![v.str_bytes(&mut scratch).unwrap_or_default().to_vec()],
-        ),
-        Value::List(l) => ("list".into(), l.items.iter().map(|i| i.to_vec()).collect()),
-        Value::Set(s) => {
-            let mut m: Vec<Vec<u8>> = s.iter().map(|m| m.to_vec()).collect();
-            m.sort();
-            ("set".into(), m)
-        }
-        Value::Hash(h) => {
-            let mut p: Vec<(Vec<u8>, Vec<u8>)> =
-                h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
-            p.sort();
-            (
-                "hash".into(),
-                p.into_iter().flat_map(|(f, v)| [f, v]).collect(),
-            )
-        }
-        Value::ZSet(z) => (
-            "zset".into(),
-            z.iter_from(0, false)
-                .flat_map(|(m, s)| [m.to_vec(), format!("{s:?}").into_bytes()])
-                .collect(),
-        ),
-    }
+    let (t, items) = v.comparable();
+    (t.to_string(), items)
 }
 
 fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&[u8]]) -> T {
@@ -100,7 +74,7 @@ fn canon_remote(con: &mut redis::Connection, key: &[u8]) -> Canon {
             flat.chunks_exact(2)
                 .flat_map(|c| {
                     let s: f64 = String::from_utf8_lossy(&c[1]).parse().expect("score");
-                    [c[0].clone(), format!("{s:?}").into_bytes()]
+                    [c[0].clone(), zedis::resp::format_double(s).into_bytes()]
                 })
                 .collect()
         }

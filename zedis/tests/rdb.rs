@@ -12,34 +12,8 @@ use zedis::store::Value;
 
 /// A value in a form that compares across encodings: type name and sorted (or ordered) items.
 fn canon(v: &Value) -> (String, Vec<Vec<u8>>) {
-    let mut scratch = [0u8; 20];
-    match v {
-        Value::Int(_) | Value::Emb(_) | Value::Raw(_) => (
-            "string".into(),
-            vec![v.str_bytes(&mut scratch).unwrap_or_default().to_vec()],
-        ),
-        Value::List(l) => ("list".into(), l.items.iter().map(|i| i.to_vec()).collect()),
-        Value::Set(s) => {
-            let mut m: Vec<Vec<u8>> = s.iter().map(|m| m.to_vec()).collect();
-            m.sort();
-            ("set".into(), m)
-        }
-        Value::Hash(h) => {
-            let mut p: Vec<(Vec<u8>, Vec<u8>)> =
-                h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
-            p.sort();
-            (
-                "hash".into(),
-                p.into_iter().flat_map(|(f, v)| [f, v]).collect(),
-            )
-        }
-        Value::ZSet(z) => (
-            "zset".into(),
-            z.iter_from(0, false)
-                .flat_map(|(m, s)| [m.to_vec(), format!("{s}").into_bytes()])
-                .collect(),
-        ),
-    }
+    let (t, items) = v.comparable();
+    (t.to_string(), items)
 }
 
 fn read_all(bytes: &[u8]) -> Result<Vec<Record>, PersistError> {

@@ -156,6 +156,37 @@ impl Value {
         }
     }
 
+    /// The value in a form that compares equal across encodings: its TYPE name and its items —
+    /// list order kept, set members and hash field/value pairs sorted, sorted-set members
+    /// followed by their score as Redis prints it. For tests and tools that check contents.
+    pub fn comparable(&self) -> (&'static str, Vec<Vec<u8>>) {
+        let mut scratch = [0u8; 20];
+        match self {
+            Value::Int(_) | Value::Emb(_) | Value::Raw(_) => (
+                "string",
+                vec![self.str_bytes(&mut scratch).unwrap_or_default().to_vec()],
+            ),
+            Value::List(l) => ("list", l.items.iter().map(|i| i.to_vec()).collect()),
+            Value::Set(st) => {
+                let mut m: Vec<Vec<u8>> = st.iter().map(|m| m.to_vec()).collect();
+                m.sort();
+                ("set", m)
+            }
+            Value::Hash(h) => {
+                let mut p: Vec<(Vec<u8>, Vec<u8>)> =
+                    h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+                p.sort();
+                ("hash", p.into_iter().flat_map(|(f, v)| [f, v]).collect())
+            }
+            Value::ZSet(z) => (
+                "zset",
+                z.iter_from(0, false)
+                    .flat_map(|(m, sc)| [m.to_vec(), crate::resp::format_double(sc).into_bytes()])
+                    .collect(),
+            ),
+        }
+    }
+
     pub fn kind(&self) -> Kind {
         match self {
             Value::Int(_) | Value::Emb(_) | Value::Raw(_) => Kind::String,
