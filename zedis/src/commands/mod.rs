@@ -17,6 +17,7 @@ pub mod keys;
 pub mod lists;
 pub mod memory;
 pub mod notify;
+pub mod propagate;
 pub mod pubsub;
 pub mod reply;
 pub mod server;
@@ -230,6 +231,8 @@ fn run(
     }
     eng.store.signals.event_mark = out.len();
     eng.store.begin_command();
+    let dirty_before = eng.dirty;
+    propagate::before_call(eng);
     let started = *clock;
     let result = {
         let mut ctx = Ctx {
@@ -240,6 +243,7 @@ fn run(
         handler(&mut ctx, args)
     };
     notify::after_command(eng, client, out);
+    propagate::after_call(eng, client, spec, args, eng.dirty > dirty_before);
     let ended = Instant::now();
     *clock = ended;
     let usec = ended.duration_since(started).as_micros() as u64;

@@ -137,6 +137,8 @@ fn serve_key(eng: &mut Engine, db: usize, key: &SmallBytes) {
         // Store events of the serving go to subscribers (the client itself included) before
         // its reply leaves, as after any command.
         crate::commands::notify::after_command(eng, &mut c, &mut out);
+        // What serving it logs (the non-blocking form of the pop), as one unit.
+        crate::commands::propagate::flush_detached(eng);
         if served {
             finish(eng, &mut c, &out);
         }
@@ -147,7 +149,8 @@ fn serve_key(eng: &mut Engine, db: usize, key: &SmallBytes) {
 /// Ends a client's block with `reply` and queues its parked batch to resume.
 fn finish(eng: &mut Engine, c: &mut Client, reply: &[u8]) {
     unregister(eng, c);
-    c.mailbox.deliver(reply, false);
+    let mb = c.mailbox.clone();
+    crate::server::aof::deliver(eng, &mb, reply, false, false);
     eng.blocking.unblocked.push_back(c.id);
 }
 

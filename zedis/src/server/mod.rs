@@ -7,6 +7,7 @@
 //! task writes them out in one go and only then reads more (so one batch per client is in flight,
 //! which bounds memory without any other flow control).
 
+pub mod aof;
 pub mod blocking;
 pub mod clock;
 pub mod info;
@@ -429,9 +430,10 @@ impl Loop {
         // Events of keys that expired outside any command (active expiry in the cron).
         commands::notify::flush_store_events(&mut self.eng, None);
         commands::notify::mark_dirty_watchers(&mut self.eng, None);
-        // Expired keys are recorded for the AOF, which does not exist yet; drop the records so
-        // they cannot pile up.
-        self.eng.store.expired.clear();
+        // Keys the cron expired or evicted are logged as DELs, then the burst's log goes to
+        // the writer thread.
+        commands::propagate::log_server_deletes(&mut self.eng);
+        self.eng.aof.submit();
         if !self.deferred.is_empty() && !paused(&mut self.eng) {
             // Pause over: replay what waited, in arrival order.
             for d in std::mem::take(&mut self.deferred) {
@@ -522,7 +524,8 @@ fn run_batch(
         }
         if client.blocked.is_some() {
             client.parked = Some(state::Parked { cmds, proto_error });
-            client.mailbox.deliver(out, false);
+            let mb = client.mailbox.clone();
+            aof::deliver(eng, &mb, out, false, false);
             eng.clients.insert(id, client);
             return;
         }
@@ -532,7 +535,8 @@ fn run_batch(
         }
     }
     if held {
-        client.mailbox.deliver(out, false);
+        let mb = client.mailbox.clone();
+        aof::deliver(eng, &mb, out, false, false);
         deferred.push_back(Deferred {
             id,
             cmds,
@@ -548,13 +552,11 @@ fn run_batch(
         client.close_after_reply = true;
     }
     client.mailbox.set_authenticated(client.authenticated);
-    client.mailbox.deliver(out, true);
+    let mb = client.mailbox.clone();
+    aof::deliver(eng, &mb, out, true, client.close_after_reply);
     // A huge reply must not pin its buffer for the life of the server.
     if out.capacity() > BIG_BUFFER {
         *out = BytesMut::with_capacity(64 * 1024);
-    }
-    if client.close_after_reply {
-        client.mailbox.close();
     }
     eng.clients.insert(id, client);
 }

@@ -228,6 +228,10 @@ pub struct Engine {
     pub net_settings_changed: bool,
     /// Snapshots: background save, loading, save-point bookkeeping.
     pub persist: crate::server::persistence::Persistence,
+    /// The append-only file (logging, writer thread, rewrite bookkeeping).
+    pub aof: crate::server::aof::Aof,
+    /// What the running command will log (see `commands::propagate`).
+    pub prop: crate::commands::propagate::Propagation,
 }
 
 impl Engine {
@@ -267,6 +271,8 @@ impl Engine {
             mem_peak: 0,
             mem_startup: crate::alloc::used_memory() as u64,
             persist: Default::default(),
+            aof: Default::default(),
+            prop: Default::default(),
         }
     }
 }

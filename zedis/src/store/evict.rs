@@ -337,6 +337,11 @@ impl Store {
             return false;
         }
         self.stats.evicted_keys += 1;
+        // Logged to the AOF as a DEL, like an expired key.
+        self.expired.push(super::Expired {
+            db,
+            key: super::SmallBytes::new(key),
+        });
         self.signals.modified(db, key);
         self.signals
             .event(StoreEventKind::Evicted, signals::EVENT_EVICTED, db, key);

@@ -385,8 +385,8 @@ pub struct StoreStats {
     pub evicted_keys: u64,
 }
 
-/// A key that was found expired and removed: the server turns these into AOF `DEL`s and
-/// keyspace notifications.
+/// A key the store removed by itself (expired or evicted): the server logs a `DEL` for it to the
+/// AOF.
 #[derive(Debug, Clone)]
 pub struct Expired {
     pub db: usize,
@@ -400,7 +400,7 @@ pub struct Store {
     /// The cached clock in unix milliseconds, set by the owner before executing commands.
     pub now_ms: u64,
     pub stats: StoreStats,
-    /// Keys removed by expiry since the owner last drained this list.
+    /// Keys removed by expiry or eviction since the owner last drained this list.
     pub expired: Vec<Expired>,
     /// WATCH, blocked-key and keyspace-event bookkeeping the engine drains after each command.
     pub signals: Signals,
