@@ -75,7 +75,10 @@ pub fn parse_commands(mut data: &[u8]) -> anyhow::Result<Vec<Vec<Vec<u8>>>> {
         for _ in 0..n {
             let l = line(&mut data)?;
             let Some(len) = l.strip_prefix(b"$") else {
-                bail!("expected a bulk string, got {:?}", String::from_utf8_lossy(l));
+                bail!(
+                    "expected a bulk string, got {:?}",
+                    String::from_utf8_lossy(l)
+                );
             };
             let len = number(len, "bulk length")?;
             if data.len() < len + 2 || &data[len..len + 2] != b"\r\n" {

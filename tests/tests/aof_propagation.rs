@@ -27,6 +27,16 @@ const HEADER: &str = "# What redis-server 7.0 appends to its AOF for each case o
 (after the case's FLUSHALL).\n# Generated: ZEDIS_UPDATE_AOF=1 cargo test -p zedis-tests --test \
 aof_propagation redis_server\n";
 
+/// An AOF, written before each reply is sent; DEBUG for SET-ACTIVE-EXPIRE.
+const SERVER_ARGS: &[&str] = &[
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "always",
+    "--enable-debug-command",
+    "yes",
+];
+
 fn corpus_dir() -> PathBuf {
     zedis_tests::corpus::default_dir().join("aof")
 }
@@ -37,7 +47,11 @@ fn cases() -> Vec<Case> {
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let cases = parse(&text, "propagation.txt").unwrap_or_else(|e| panic!("{e:#}"));
     for c in &cases {
-        assert!(c.name.starts_with("aof/"), "{}: name must start with aof/", c.name);
+        assert!(
+            c.name.starts_with("aof/"),
+            "{}: name must start with aof/",
+            c.name
+        );
     }
     let filter = std::env::var("ZEDIS_AOF_FILTER").unwrap_or_default();
     zedis_tests::corpus::filter_cases(cases, &filter)
@@ -114,7 +128,8 @@ fn run_on_server(server: &Server, case: &Case) -> Vec<String> {
     // always): reading them is not needed.
     let data = std::fs::read(&file).expect("read the incr AOF");
     let tail = data.get(start as usize..).unwrap_or_default();
-    let cmds = parse_commands(tail).unwrap_or_else(|e| panic!("{}: bad AOF tail: {e:#}", case.name));
+    let cmds =
+        parse_commands(tail).unwrap_or_else(|e| panic!("{}: bad AOF tail: {e:#}", case.name));
     render_all(&cmds, unix_ms())
 }
 
@@ -141,6 +156,8 @@ fn run_in_process(case: &Case) -> Vec<String> {
     let mut next_id = 2;
     let mut clock = Instant::now();
     let mut out = BytesMut::new();
+    // No save points: FLUSHALL would write a dump.rdb into the working directory.
+    eng.config.save.clear();
     for step in &case.steps {
         match &step.action {
             Action::Sleep(d) => eng.store.now_ms += d.as_millis() as u64,
@@ -157,7 +174,12 @@ fn run_in_process(case: &Case) -> Vec<String> {
                 match client {
                     Some(mut c) => {
                         commands::execute(&mut eng, &mut c, &argv, &mut out, &mut clock);
-                        assert!(c.blocked.is_some(), "{}: `{}` did not block", case.name, step.text);
+                        assert!(
+                            c.blocked.is_some(),
+                            "{}: `{}` did not block",
+                            case.name,
+                            step.text
+                        );
                         eng.clients.insert(c.id, Box::new(c));
                     }
                     None => commands::execute(&mut eng, &mut main, &argv, &mut out, &mut clock),
@@ -173,7 +195,10 @@ fn run_in_process(case: &Case) -> Vec<String> {
     let mut cmds = parse_commands(&log).unwrap_or_else(|e| panic!("{}: bad log: {e:#}", case.name));
     // The in-memory log starts with no database selected; a server's log is in db 0 after the
     // case's FLUSHALL.
-    if cmds.first().is_some_and(|c| c == &[b"SELECT".to_vec(), b"0".to_vec()]) {
+    if cmds
+        .first()
+        .is_some_and(|c| c == &[b"SELECT".to_vec(), b"0".to_vec()])
+    {
         cmds.remove(0);
     }
     render_all(&cmds, eng.store.now_ms)
@@ -188,9 +213,9 @@ fn check(who: &str, got: &[(String, Vec<String>)]) {
             None => report.push_str(&format!(
                 "{name}: not in propagation.expected (regenerate it from Redis)\n"
             )),
-            Some(w) if w != lines => report.push_str(&format!(
-                "{name}:\n  Redis: {w:?}\n  {who}: {lines:?}\n"
-            )),
+            Some(w) if w != lines => {
+                report.push_str(&format!("{name}:\n  Redis: {w:?}\n  {who}: {lines:?}\n"))
+            }
             Some(_) => {}
         }
     }
@@ -199,7 +224,7 @@ fn check(who: &str, got: &[(String, Vec<String>)]) {
 
 #[test]
 fn redis_server_matches_expected() {
-    let server = Server::redis(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let server = Server::redis(SERVER_ARGS);
     let cases = cases();
     let got: Vec<(String, Vec<String>)> = cases
         .iter()
@@ -223,7 +248,7 @@ fn zedis_engine_matches_redis() {
 
 #[test]
 fn zedis_server_matches_redis() {
-    let server = Server::zedis(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let server = Server::zedis(SERVER_ARGS);
     let got: Vec<(String, Vec<String>)> = cases()
         .iter()
         .map(|c| (c.name.clone(), run_on_server(&server, c)))

@@ -325,6 +325,9 @@ pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ctx.db();
     let n = ctx.eng.store.flush_db(db);
     ctx.eng.dirty += n as u64;
+    // Logged even when the database was empty, as Redis (a replay must flush what the AOF's
+    // base may hold).
+    ctx.force_propagation();
     ctx.out.ok();
     Ok(())
 }
@@ -341,6 +344,8 @@ pub fn flushall(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     // Redis counts FLUSHALL as at least one change so that a save point can trigger.
     ctx.eng.dirty += 1;
+    // The save above may have reset the change counter: logged regardless, as Redis.
+    ctx.force_propagation();
     ctx.out.ok();
     Ok(())
 }
@@ -423,10 +428,24 @@ fn expire_generic(
         ctx.eng.store.remove(db, key);
         ctx.modified(key, notify::GENERIC, "del");
         ctx.out.int(1);
+        if ctx.propagating() {
+            let del = super::strings::del_name(ctx.eng.config.lazyfree_lazy_expire);
+            ctx.propagate_as(vec![del, key.clone()]);
+        }
     } else {
         ctx.eng.store.set_expire(db, key, when as u64);
         ctx.out.int(1);
         ctx.modified(key, notify::GENERIC, "expire");
+        // Logged as PEXPIREAT with the absolute time, keeping the options as given (Redis
+        // rewrites only the name and the time; PEXPIREAT's own time is kept as written).
+        if ctx.propagating() && (relative || !unit_ms) {
+            let mut argv = Vec::with_capacity(args.len());
+            argv.push(Bytes::from_static(b"PEXPIREAT"));
+            argv.push(key.clone());
+            argv.push(super::strings::int_arg(when));
+            argv.extend(args[3..].iter().cloned());
+            ctx.propagate_as(argv);
+        }
     }
     Ok(())
 }
