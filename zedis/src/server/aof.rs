@@ -121,6 +121,9 @@ pub struct Aof {
     pub older_incr_size: u64,
     /// aof_current_size at the last rewrite (the base of the auto-rewrite growth rule).
     pub rewrite_base_size: u64,
+    /// The manifest as last written.
+    pub manifest: crate::persist::aof::Manifest,
+    pub rewrite: super::aof_files::RewriteStats,
 }
 
 impl Default for Aof {
@@ -134,6 +137,8 @@ impl Default for Aof {
             base_size: 0,
             older_incr_size: 0,
             rewrite_base_size: 0,
+            manifest: Default::default(),
+            rewrite: Default::default(),
         }
     }
 }
