@@ -647,6 +647,20 @@ fn stop_writer(eng: &mut Engine) {
     }
 }
 
+/// Before exiting: everything logged must reach the file; a write error that persists makes the
+/// shutdown fail (the server keeps running and says why), as Redis refuses to exit when its final
+/// save fails.
+pub fn flush_for_shutdown(eng: &mut Engine) -> Result<(), String> {
+    crate::commands::propagate::log_server_deletes(eng);
+    eng.aof.submit();
+    match &eng.aof.writer {
+        Some(w) => w
+            .drain(std::time::Duration::from_secs(5))
+            .map_err(|e| format!("Errors trying to write the AOF file before exiting: {e}")),
+        None => Ok(()),
+    }
+}
+
 /// On the way out: everything logged is written and fsynced.
 pub fn shutdown(eng: &mut Engine) {
     if eng.aof.writer.is_some() {

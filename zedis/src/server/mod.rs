@@ -173,6 +173,13 @@ impl Inbox {
 
 /// Starts everything and blocks until shutdown. Returns the process exit code.
 pub fn run(config: Config) -> Result<i32, ServerError> {
+    // A file-size limit (RLIMIT_FSIZE) must make a write fail with EFBIG, which the AOF and
+    // snapshot writers report and recover from, rather than kill the process.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" at startup, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let io_threads = config.io_threads.max(1) as usize;
     let shared = Arc::new(NetShared::from_config(&config));
     let inline = io_threads == 1;

@@ -798,6 +798,8 @@ pub fn writes_denied(eng: &Engine) -> bool {
 /// Saves before exiting if the request or the config says so. An error means the server must
 /// not exit (unless forced), as Redis refuses to lose data it was told to keep.
 pub fn prepare_shutdown(eng: &mut Engine, save: Option<bool>) -> Result<(), String> {
+    // Everything acknowledged must be in the AOF before the process may go.
+    super::aof_files::flush_for_shutdown(eng)?;
     kill_bgsave(eng);
     if eng.persist.loading.is_some() || eng.persist.load_failed {
         return Ok(());
