@@ -492,3 +492,83 @@ proptest! {
         prop_assert_eq!(v.ok_up_to, out.len() as u64);
     }
 }
+
+/// Manifests accepted or refused exactly as Redis's own manifest loader (which
+/// redis-check-aof runs) accepts or refuses them, with the same line number.
+#[test]
+fn manifest_rules_agree_with_redis() {
+    let long_comment = format!("#{}\nfile a seq 1 type b\n", "x".repeat(1100));
+    let line_1024 = format!("file a seq 1 type b{}\n", " ".repeat(1024 - 20));
+    let line_1025 = format!("file a seq 1 type b{}\n", " ".repeat(1025 - 20));
+    let cases: Vec<&[u8]> = vec![
+        b"file a seq 1 type b\nfile b seq 2 type i\n",
+        b"file a seq 1 type b\n\nfile b seq 2 type i\n",
+        b"file a seq 1 type b\nfile b seq 2 type i",
+        b"# comment\nfile a seq 1 type b\n# another\n",
+        long_comment.as_bytes(),
+        line_1024.as_bytes(),
+        line_1025.as_bytes(),
+        b"file a seq 1 type b x y\n",
+        b"file a seq 1 type b x\n",
+        b"file \"a b\" seq 1 type b\nfile 'c d' seq 3 type i\n",
+        b"file \"a seq 1 type b\n",
+        b"file \"a\"x seq 1 type b\n",
+        b"file d/a seq 1 type b\n",
+        b"file d\\\\a seq 1 type b\n",
+        b"file a seq 0 type b\n",
+        b"file a seq 1 type b\nfile h seq -1 type h\n",
+        b"file a seq 5x type b\n",
+        b"file a seq 1 type b\nfile c seq 2 type b\n",
+        b"file a seq 1 type b\nfile i seq 3 type i\nfile j seq 3 type i\n",
+        b"file a seq 1 type b\nfile i seq -3 type i\n",
+        b"file a seq 1 type q\n",
+        b"file a seq 1 type hist\nfile b seq 1 type b\n",
+        b"file a seq 1 type \"\"\n",
+        b"file a seq 1 type b\nFILE c SEQ 2 TYPE i\n",
+        b"file a seq 1 type b\n  file c seq 2 type i\n",
+        b"file a seq 1 type b\r\nfile c seq 2 type i\r\n",
+        b"file\ta\tseq\t1\ttype\tb\n",
+        b"file a seq 1 type b\nfile c\0 seq 2 type i\n",
+        b"file a seq 1 type b file c\n",
+        b"file a seq 1 type b\n \n",
+    ];
+    let mut accepted = 0;
+    for (n, case) in cases.iter().enumerate() {
+        let tmp = Scratch::new("manifest");
+        let path = tmp.0.join("appendonly.aof.manifest");
+        fs::write(&path, case).unwrap();
+        let ours = Manifest::parse(case);
+        if let Ok(m) = &ours {
+            accepted += 1;
+            for e in m.load_order() {
+                fs::write(tmp.0.join(&e.name), b"").unwrap();
+            }
+        }
+        let out = Command::new(CHECK_AOF).arg(&path).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let shown = String::from_utf8_lossy(case);
+        match &ours {
+            Ok(_) => assert!(
+                out.status.success() && text.contains("All AOF files and manifest are valid"),
+                "case {n} {shown:?}: Redis refuses what we accept:\n{text}"
+            ),
+            Err(AofError::Manifest { line, .. }) => {
+                assert!(
+                    !out.status.success() && text.contains("FATAL AOF MANIFEST FILE ERROR"),
+                    "case {n} {shown:?}: Redis accepts what we refuse:\n{text}"
+                );
+                if let Some(at) = text.find("at line ") {
+                    let theirs: usize = text[at + 8..]
+                        .split(|c: char| !c.is_ascii_digit())
+                        .next()
+                        .unwrap()
+                        .parse()
+                        .unwrap();
+                    assert_eq!(*line, Some(theirs), "case {n} {shown:?}");
+                }
+            }
+            Err(e) => panic!("case {n}: {e}"),
+        }
+    }
+    assert!(accepted > 5 && accepted < cases.len() - 5, "{accepted}");
+}
