@@ -588,3 +588,36 @@ fn manifest_rules_agree_with_redis() {
     }
     assert!(accepted > 5 && accepted < cases.len() - 5, "{accepted}");
 }
+
+/// A whole directory: lines counted across files, checking stops at the damaged file, as
+/// redis-check-aof does with the manifest.
+#[test]
+fn directory_verdicts_agree_with_redis_check_aof() {
+    for damaged in [None, Some(1usize), Some(2)] {
+        let tmp = Scratch::new("dir");
+        let mut m = Manifest::new();
+        let base = m.new_base("appendonly.aof", manifest::BaseKind::Aof);
+        let i1 = m.new_incr("appendonly.aof");
+        let i2 = m.new_incr("appendonly.aof");
+        manifest::write_atomic(&tmp.0, "appendonly.aof", &m).unwrap();
+        for (n, name) in [&base, &i1, &i2].into_iter().enumerate() {
+            let mut b = Vec::new();
+            encode_command(&mut b, &[b"SELECT", b"0"]);
+            encode_command(&mut b, &[b"SET", name.as_bytes(), b"x"]);
+            if damaged == Some(n) {
+                b.truncate(b.len() - 3);
+            }
+            fs::write(tmp.0.join(name), b).unwrap();
+        }
+        let set = AofSet::open(&tmp.0, "appendonly.aof").unwrap();
+        let ours = zedis::persist::aof::verify_set(&set).unwrap();
+        let real = check_aof(&tmp.0.join("appendonly.aof.manifest"));
+        let ours_t: Vec<_> = ours
+            .iter()
+            .map(|v| (v.size, v.ok_up_to, v.ok_up_to_line))
+            .collect();
+        assert_eq!(ours_t, real.analyzed, "damaged {damaged:?}");
+        assert_eq!(real.ok, damaged.is_none());
+        assert_eq!(ours.len(), damaged.map_or(3, |d| d + 1));
+    }
+}
