@@ -336,7 +336,7 @@ pub fn flushall(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
     // As Redis: a background save in progress is abandoned, and with save points configured the
     // (now empty) dataset is saved at once.
-    crate::server::persistence::kill_bgsave(ctx.eng);
+    crate::server::persistence::kill_snapshot_job(ctx.eng);
     let n = ctx.eng.store.flush_all();
     ctx.eng.dirty += n as u64;
     if !ctx.eng.config.save.is_empty() {

@@ -291,8 +291,13 @@ fn refusal(eng: &mut Engine, client: &Client, spec: &CommandSpec, full: &str) ->
     if let Some(e) = memory::oom_refusal(eng, client, spec) {
         return Some(e);
     }
-    if persistence::writes_denied(eng) && (spec.has_flag("write") || spec.name == "ping") {
-        return Some(CmdError::full(persistence::MISCONF));
+    if spec.has_flag("write") || spec.name == "ping" {
+        if persistence::writes_denied(eng) {
+            return Some(CmdError::full(persistence::MISCONF));
+        }
+        if let Some(m) = crate::server::aof_files::write_refusal(eng) {
+            return Some(CmdError::full(m));
+        }
     }
     if client.proto == 2 && client.subs.any() && !pubsub::allowed_in_subscribed_mode(top_name(full))
     {

@@ -51,7 +51,16 @@ pub fn bgsave(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if args.len() > 2 || (args.len() == 2 && !is(&args[1], "schedule")) {
         return Err(CmdError::syntax());
     }
-    if ctx.eng.persist.job.is_some() {
+    let schedule = args.len() == 2;
+    if let Some(job) = &ctx.eng.persist.job {
+        if job.purpose == persistence::Purpose::AofRewrite {
+            if schedule {
+                ctx.eng.persist.bgsave_scheduled = true;
+                ctx.out.simple("Background saving scheduled");
+                return Ok(());
+            }
+            return Err(CmdError::err("Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."));
+        }
         return Err(CmdError::err("Background save already in progress"));
     }
     if ctx.client.tx.in_exec {
@@ -67,6 +76,18 @@ pub fn bgsave(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             Ok(())
         }
         Err(_) => Err(CmdError::full("ERR")),
+    }
+}
+
+/// BGREWRITEAOF: a fork-less AOF rewrite (see `server::aof_files`).
+pub fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
+    let in_exec = ctx.client.tx.in_exec;
+    match crate::server::aof_files::bgrewriteaof(ctx.eng, in_exec) {
+        Ok(msg) => {
+            ctx.out.simple(msg);
+            Ok(())
+        }
+        Err(e) => Err(CmdError::err(e)),
     }
 }
 

@@ -82,6 +82,8 @@ struct Inner {
     delayed_fsync: u64,
     /// After an error: when to try again.
     next_retry: Instant,
+    /// Write attempts so far (`drain` waits for one more after asking for a retry).
+    attempts: u64,
 }
 
 struct Shared {
@@ -121,6 +123,9 @@ pub struct Aof {
     pub older_incr_size: u64,
     /// aof_current_size at the last rewrite (the base of the auto-rewrite growth rule).
     pub rewrite_base_size: u64,
+    /// The manifest as last written.
+    pub manifest: crate::persist::aof::Manifest,
+    pub rewrite: super::aof_files::RewriteStats,
 }
 
 impl Default for Aof {
@@ -134,6 +139,8 @@ impl Default for Aof {
             base_size: 0,
             older_incr_size: 0,
             rewrite_base_size: 0,
+            manifest: Default::default(),
+            rewrite: Default::default(),
         }
     }
 }
@@ -381,6 +388,7 @@ impl Writer {
                 last_fsync: Instant::now(),
                 delayed_fsync: 0,
                 next_retry: Instant::now(),
+                attempts: 0,
             }),
             cond: Condvar::new(),
             failed: AtomicBool::new(false),
@@ -394,6 +402,37 @@ impl Writer {
             shared,
             thread: Some(thread),
         })
+    }
+
+    /// Waits until everything submitted is written, retrying a failed write at once; an error
+    /// that persists (or `timeout`) is returned. Shutdown uses it so that it can refuse to exit
+    /// while acknowledged writes are not in the file.
+    pub fn drain(&self, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut g = self.shared.lock();
+        let attempts0 = g.attempts;
+        g.next_retry = Instant::now();
+        self.shared.cond.notify_all();
+        loop {
+            if g.queue.is_empty() && g.written == g.submitted && g.error.is_none() {
+                return Ok(());
+            }
+            if let Some(e) = &g.error {
+                if g.attempts > attempts0 {
+                    return Err(e.clone());
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err("timed out writing the AOF file".into());
+            }
+            g = self
+                .shared
+                .cond
+                .wait_timeout(g, (deadline - now).min(Duration::from_millis(50)))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
     }
 
     /// Writes and fsyncs everything queued, then stops the thread (shutdown, appendonly no).
@@ -442,7 +481,7 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
             if !g.queue.is_empty() && retry_due {
                 break;
             }
-            if g.stop && (g.queue.is_empty() || g.error.is_some()) {
+            if g.stop && (g.queue.is_empty() || (g.error.is_some() && !retry_due)) {
                 // Final fsync on the way out.
                 drop(g);
                 let r = file.sync_data();
@@ -525,6 +564,9 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
                 g.queue.push_front(Piece::Switch(f, at));
             }
             g.queue.push_front(Piece::Data(data));
+            g.attempts += 1;
+            drop(g);
+            shared.cond.notify_all();
             continue;
         }
         let n = data.len() as u64;
@@ -536,6 +578,7 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
         }
         {
             let mut g = shared.lock();
+            g.attempts += 1;
             g.written += n;
             g.file_len += n;
             shared.queued.fetch_sub(n, Ordering::Relaxed);
@@ -567,6 +610,7 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
                 }
             }
         }
+        shared.cond.notify_all();
         data.clear();
         if spare.capacity() < data.capacity() && data.capacity() <= super::BIG_BUFFER {
             spare = data;

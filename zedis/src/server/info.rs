@@ -254,18 +254,10 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
         "persistence" => {
             s.push_str("# Persistence\r\n");
             crate::server::persistence::info(eng, &mut s);
-            kv(&mut s, "aof_enabled", 0);
-            kv(&mut s, "aof_rewrite_in_progress", 0);
-            kv(&mut s, "aof_rewrite_scheduled", 0);
-            kv(&mut s, "aof_last_rewrite_time_sec", -1);
-            kv(&mut s, "aof_current_rewrite_time_sec", -1);
-            kv(&mut s, "aof_last_bgrewrite_status", "ok");
-            kv(&mut s, "aof_rewrites", 0);
-            kv(&mut s, "aof_rewrites_consecutive_failures", 0);
-            kv(&mut s, "aof_last_write_status", "ok");
-            kv(&mut s, "aof_last_cow_size", 0);
+            crate::server::aof_files::info(eng, &mut s, true);
             kv(&mut s, "module_fork_in_progress", 0);
             kv(&mut s, "module_fork_last_cow_size", 0);
+            crate::server::aof_files::info(eng, &mut s, false);
             crate::server::persistence::info_loading(eng, &mut s);
         }
         "stats" => {

@@ -8,6 +8,7 @@
 //! which bounds memory without any other flow control).
 
 pub mod aof;
+pub mod aof_files;
 pub mod blocking;
 pub mod clock;
 pub mod info;
@@ -113,6 +114,19 @@ pub fn apply_config_change(eng: &mut Engine, changed: &[&'static str]) {
         eng.store.signals.event_mask =
             commands::notify::store_event_mask(eng.config.notify_keyspace_events);
     }
+    if changed.contains(&"appendonly") {
+        if eng.config.appendonly {
+            if let Err(e) = aof_files::enable(eng) {
+                log::warning(&format!("Can't turn the AOF on: {e}"));
+                eng.config.appendonly = false;
+            }
+        } else {
+            aof_files::disable(eng);
+        }
+    }
+    if changed.contains(&"appendfsync") {
+        eng.aof.set_policy(eng.config.appendfsync);
+    }
     if changed.contains(&"loglevel") {
         log::set_level(log::Level::from_config(&eng.config));
     }
@@ -159,6 +173,13 @@ impl Inbox {
 
 /// Starts everything and blocks until shutdown. Returns the process exit code.
 pub fn run(config: Config) -> Result<i32, ServerError> {
+    // A file-size limit (RLIMIT_FSIZE) must make a write fail with EFBIG, which the AOF and
+    // snapshot writers report and recover from, rather than kill the process.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" at startup, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let io_threads = config.io_threads.max(1) as usize;
     let shared = Arc::new(NetShared::from_config(&config));
     let inline = io_threads == 1;
@@ -192,7 +213,16 @@ pub fn run(config: Config) -> Result<i32, ServerError> {
     let mut eng = Engine::new(config, clock::unix_millis());
     eng.port = port;
     eng.store.now_ms = clock::unix_millis();
-    persistence::start_loading(&mut eng);
+    if eng.config.appendonly {
+        // As Redis: with the AOF on, it alone is loaded (synchronously, before serving).
+        if let Err(e) = aof_files::startup(&mut eng) {
+            log::warning(&e);
+            log::warning("Fatal error loading the append only file. Exiting.");
+            return Ok(1);
+        }
+    } else {
+        persistence::start_loading(&mut eng);
+    }
     let lp = Loop::new(eng, shared.clone());
     if inline {
         let il = Arc::new(InlineLoop {
@@ -456,6 +486,7 @@ impl Loop {
     fn cron(&mut self) {
         cron(&mut self.eng, &self.shared, &self.deferred);
         persistence::cron(&mut self.eng);
+        aof_files::cron(&mut self.eng);
         // Evictions a command's time budget cut short, or a lowered maxmemory, continue here
         // (Redis's eviction time event) rather than waiting for the next write.
         commands::memory::perform_evictions(&mut self.eng);
@@ -613,6 +644,7 @@ fn cron(eng: &mut Engine, shared: &NetShared, held: &VecDeque<Deferred>) {
 
 fn finish_shutdown(eng: &mut Engine) -> i32 {
     log::warning("User requested shutdown...");
+    aof_files::shutdown(eng);
     for c in eng.clients.values() {
         c.mailbox.close();
     }

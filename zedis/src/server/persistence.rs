@@ -95,7 +95,8 @@ impl Default for Persistence {
 
 /// A background save under way.
 pub struct SaveJob {
-    started: Instant,
+    pub purpose: Purpose,
+    pub started: Instant,
     dirty_at_start: u64,
     pub keys_total: u64,
     pub processed: Arc<AtomicU64>,
@@ -103,6 +104,23 @@ pub struct SaveJob {
 }
 
 impl SaveJob {
+    /// A background job over a pipeline `begin_to` started.
+    pub fn new(
+        purpose: Purpose,
+        eng: &Engine,
+        processed: Arc<AtomicU64>,
+        writer: Writer,
+    ) -> SaveJob {
+        SaveJob {
+            purpose,
+            started: Instant::now(),
+            dirty_at_start: eng.dirty,
+            keys_total: total_keys(&eng.store),
+            processed,
+            writer,
+        }
+    }
+
     pub fn elapsed_secs(&self) -> u64 {
         self.started.elapsed().as_secs()
     }
@@ -164,8 +182,44 @@ impl Chunk {
     }
 }
 
+/// What a save writes: a snapshot in either format, or an AOF rewrite's RESP base file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Native,
+    Redis,
+    Resp,
+}
+
+impl From<SnapshotFormat> for FileFormat {
+    fn from(f: SnapshotFormat) -> Self {
+        match f {
+            SnapshotFormat::Native => FileFormat::Native,
+            SnapshotFormat::Redis => FileFormat::Redis,
+        }
+    }
+}
+
+/// Where a save goes: written to `tmp`, renamed to `dst`.
+pub struct Target {
+    pub tmp: PathBuf,
+    pub dst: PathBuf,
+    pub format: FileFormat,
+}
+
+/// Why a background save runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Snapshot,
+    /// The new base file of an AOF rewrite (`server::aof_files`).
+    AofRewrite,
+}
+
 enum Enc {
     Zdb(zdb::BlockBuilder),
+    Resp {
+        buf: Vec<u8>,
+        rewriter: crate::persist::aof::Rewriter,
+    },
     Rdb {
         buf: Vec<u8>,
         db: Option<usize>,
@@ -202,7 +256,7 @@ impl Sink {
                     send(&self.tx, &self.backlog, Chunk::Block(blk));
                 }
             }
-            Enc::Rdb { buf, .. } => {
+            Enc::Rdb { buf, .. } | Enc::Resp { buf, .. } => {
                 if buf.len() >= BLOCK_TARGET {
                     let b = std::mem::take(buf);
                     send(&self.tx, &self.backlog, Chunk::Bytes(b));
@@ -231,6 +285,9 @@ impl SnapshotSink for Sink {
                     *cur = Some(db);
                 }
                 rdb::encode_key(buf, &e.key, &e.value, e.expire_at, idle, freq, *compress);
+            }
+            Enc::Resp { buf, rewriter } => {
+                rewriter.key(buf, dbn, &e.key, &e.value, e.expire_at);
             }
         }
         let c = self.counts.entry(dbn).or_default();
@@ -261,6 +318,10 @@ impl SnapshotSink for Sink {
                 let b = std::mem::take(buf);
                 send(&self.tx, &self.backlog, Chunk::Bytes(b));
             }
+            Enc::Resp { buf, .. } => {
+                let b = std::mem::take(buf);
+                send(&self.tx, &self.backlog, Chunk::Bytes(b));
+            }
         }
         let counts = self.counts.iter().map(|(&d, &(k, x))| (d, k, x)).collect();
         let _ = self.tx.send(Chunk::Done(counts));
@@ -282,13 +343,13 @@ impl Drop for TempFile {
 struct FileSpec {
     tmp: PathBuf,
     dst: PathBuf,
-    format: SnapshotFormat,
+    format: FileFormat,
     aux: Vec<(Vec<u8>, Vec<u8>)>,
     ctime_ms: u64,
     checksum: bool,
 }
 
-type Writer = JoinHandle<Result<SaveDone, String>>;
+pub type Writer = JoinHandle<Result<SaveDone, String>>;
 
 /// The writer-thread half.
 fn write_file(
@@ -317,7 +378,7 @@ fn write_file(
     let aborted = || "snapshot abandoned before it was complete".to_string();
     let keys: u64;
     let w = match format {
-        SnapshotFormat::Native => {
+        FileFormat::Native => {
             let mut fw = zdb::FileWriter::new(w, &aux, ctime_ms).map_err(pe)?;
             loop {
                 match rx.recv().map_err(|_| aborted())? {
@@ -334,7 +395,23 @@ fn write_file(
                 }
             }
         }
-        SnapshotFormat::Redis => {
+        FileFormat::Resp => {
+            let mut w = w;
+            loop {
+                match rx.recv().map_err(|_| aborted())? {
+                    Chunk::Bytes(b) => {
+                        w.write_all(&b).map_err(io)?;
+                        backlog.fetch_sub(b.len(), Ordering::Relaxed);
+                    }
+                    Chunk::Block(_) => return Err("internal: native block in a RESP save".into()),
+                    Chunk::Done(counts) => {
+                        keys = counts.iter().map(|c| c.1).sum();
+                        break w;
+                    }
+                }
+            }
+        }
+        FileFormat::Redis => {
             let mut w = w;
             let mut digest = rdb::checksum();
             loop {
@@ -410,10 +487,8 @@ fn aux_fields(eng: &Engine, now_ms: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
     ]
 }
 
-/// Starts the pipeline (writer thread + sink) and the store's walker.
+/// Starts the pipeline (writer thread + sink) and the store's walker, for a snapshot.
 fn begin(eng: &mut Engine, background: bool) -> Result<(Arc<AtomicU64>, Writer), String> {
-    let now_ms = eng.store.now_ms;
-    let dst = snapshot_path(&eng.config);
     let tmp = eng.config.dir.join(format!(
         "temp-{}-{}.{}",
         if background { "bgsave" } else { "save" },
@@ -423,11 +498,26 @@ fn begin(eng: &mut Engine, background: bool) -> Result<(Arc<AtomicU64>, Writer),
             SnapshotFormat::Redis => "rdb",
         }
     ));
+    let target = Target {
+        tmp,
+        dst: snapshot_path(&eng.config),
+        format: eng.config.snapshot_format.into(),
+    };
+    begin_to(eng, target)
+}
+
+/// Starts the pipeline writing `target`.
+pub fn begin_to(eng: &mut Engine, target: Target) -> Result<(Arc<AtomicU64>, Writer), String> {
+    let now_ms = eng.store.now_ms;
+    let Target { tmp, dst, format } = target;
     let aux = aux_fields(eng, now_ms);
-    let format = eng.config.snapshot_format;
     let enc = match format {
-        SnapshotFormat::Native => Enc::Zdb(zdb::BlockBuilder::new(BLOCK_TARGET)),
-        SnapshotFormat::Redis => {
+        FileFormat::Native => Enc::Zdb(zdb::BlockBuilder::new(BLOCK_TARGET)),
+        FileFormat::Resp => Enc::Resp {
+            buf: Vec::with_capacity(BLOCK_TARGET + 4096),
+            rewriter: crate::persist::aof::Rewriter::new(),
+        },
+        FileFormat::Redis => {
             let mut buf = Vec::with_capacity(BLOCK_TARGET + 4096);
             let aux_refs: Vec<(&[u8], &[u8])> = aux
                 .iter()
@@ -484,13 +574,17 @@ fn total_keys(store: &Store) -> u64 {
         .sum()
 }
 
-/// SAVE: the whole snapshot on the store thread, as Redis's SAVE blocks the server.
-pub fn save(eng: &mut Engine) -> Result<SaveDone, String> {
+/// Writes `target` synchronously on the store thread (the AOF's first base file).
+pub fn save_to(eng: &mut Engine, target: Target) -> Result<SaveDone, String> {
     if eng.persist.job.is_some() {
         return Err("Background save already in progress".into());
     }
-    let started = Instant::now();
-    let (_, writer) = begin(eng, false)?;
+    let (_, writer) = begin_to(eng, target)?;
+    run_to_end(eng, writer)
+}
+
+/// Walks the whole snapshot now and waits for the writer.
+fn run_to_end(eng: &mut Engine, writer: Writer) -> Result<SaveDone, String> {
     while !eng.store.snapshot_step(usize::MAX) {
         // The writer is behind; give it the CPU.
         std::thread::yield_now();
@@ -499,9 +593,19 @@ pub fn save(eng: &mut Engine) -> Result<SaveDone, String> {
             break;
         }
     }
-    let r = writer
+    writer
         .join()
-        .unwrap_or_else(|_| Err("the snapshot writer thread panicked".into()));
+        .unwrap_or_else(|_| Err("the snapshot writer thread panicked".into()))
+}
+
+/// SAVE: the whole snapshot on the store thread, as Redis's SAVE blocks the server.
+pub fn save(eng: &mut Engine) -> Result<SaveDone, String> {
+    if eng.persist.job.is_some() {
+        return Err("Background save already in progress".into());
+    }
+    let started = Instant::now();
+    let (_, writer) = begin(eng, false)?;
+    let r = run_to_end(eng, writer);
     match &r {
         Ok(done) => {
             log::notice(&format!(
@@ -528,6 +632,7 @@ pub fn bgsave(eng: &mut Engine) -> Result<(), String> {
     let (processed, writer) = begin(eng, true)?;
     eng.persist.saves += 1;
     eng.persist.job = Some(SaveJob {
+        purpose: Purpose::Snapshot,
         started: Instant::now(),
         dirty_at_start: eng.dirty,
         keys_total: total_keys(&eng.store),
@@ -538,12 +643,29 @@ pub fn bgsave(eng: &mut Engine) -> Result<(), String> {
     Ok(())
 }
 
-/// Abandons a running background save (SHUTDOWN, FLUSHALL's save, DEBUG RELOAD).
+/// Abandons a running background save, but not an AOF rewrite (FLUSHALL, as Redis kills only
+/// its RDB child; the rewrite's walker stays point-in-time across the flush).
+pub fn kill_snapshot_job(eng: &mut Engine) {
+    if eng
+        .persist
+        .job
+        .as_ref()
+        .is_some_and(|j| j.purpose == Purpose::Snapshot)
+    {
+        kill_bgsave(eng);
+    }
+}
+
+/// Abandons a running background save or AOF rewrite (SHUTDOWN, DEBUG RELOAD).
 pub fn kill_bgsave(eng: &mut Engine) {
     if let Some(job) = eng.persist.job.take() {
         eng.store.snapshot_abort();
         let _ = job.writer.join();
-        log::notice("Background saving terminated by the server");
+        if job.purpose == Purpose::AofRewrite {
+            super::aof_files::rewrite_killed(eng);
+        } else {
+            log::notice("Background saving terminated by the server");
+        }
     }
 }
 
@@ -611,6 +733,10 @@ fn finish_bgsave(eng: &mut Engine) {
         .writer
         .join()
         .unwrap_or_else(|_| Err("the snapshot writer thread panicked".into()));
+    if job.purpose == Purpose::AofRewrite {
+        super::aof_files::rewrite_done(eng, r, secs);
+        return;
+    }
     eng.persist.last_bgsave_time_sec = secs;
     match r {
         Ok(done) => {
@@ -672,6 +798,8 @@ pub fn writes_denied(eng: &Engine) -> bool {
 /// Saves before exiting if the request or the config says so. An error means the server must
 /// not exit (unless forced), as Redis refuses to lose data it was told to keep.
 pub fn prepare_shutdown(eng: &mut Engine, save: Option<bool>) -> Result<(), String> {
+    // Everything acknowledged must be in the AOF before the process may go.
+    super::aof_files::flush_for_shutdown(eng)?;
     kill_bgsave(eng);
     if eng.persist.loading.is_some() || eng.persist.load_failed {
         return Ok(());
@@ -977,7 +1105,7 @@ fn finish_loading(eng: &mut Engine) {
     }
 }
 
-fn adopt(eng: &mut Engine, loaded: Loaded, started: Instant, path: &Path) {
+pub fn adopt(eng: &mut Engine, loaded: Loaded, started: Instant, path: &Path) {
     let fmt = match loaded.format {
         Format::Zdb => "zedis snapshot",
         Format::Rdb => "Redis RDB",

@@ -14,22 +14,11 @@ pub const ITEMS_PER_CMD: usize = 64;
 
 /// Appends one RESP command (an array of bulk strings).
 fn command(out: &mut Vec<u8>, args: &[&[u8]]) {
-    out.push(b'*');
-    out.extend_from_slice(args.len().to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
-    for a in args {
-        out.push(b'$');
-        out.extend_from_slice(a.len().to_string().as_bytes());
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
+    super::encode::encode_command(out, args);
 }
 
-/// Appends `SELECT db`.
-pub fn encode_select(out: &mut Vec<u8>, db: u32) {
-    command(out, &[b"SELECT", db.to_string().as_bytes()]);
-}
+/// Appends `SELECT db` (the one encoder, in `encode`).
+pub use super::encode::encode_select;
 
 /// Appends the commands that rebuild `key` holding `v` (in whatever database is selected),
 /// followed by `PEXPIREAT key expire_at_ms` when `expire_at_ms` is not 0.
