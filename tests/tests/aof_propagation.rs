@@ -37,6 +37,10 @@ const SERVER_ARGS: &[&str] = &[
     "yes",
 ];
 
+/// Cases the in-process run skips: eviction needs the server's memory accounting (its
+/// allocator's statistics), which an engine inside a test process does not have.
+const SERVER_ONLY: &[&str] = &["aof/eviction"];
+
 fn corpus_dir() -> PathBuf {
     zedis_tests::corpus::default_dir().join("aof")
 }
@@ -241,6 +245,7 @@ fn redis_server_matches_expected() {
 fn zedis_engine_matches_redis() {
     let got: Vec<(String, Vec<String>)> = cases()
         .iter()
+        .filter(|c| !SERVER_ONLY.contains(&c.name.as_str()))
         .map(|c| (c.name.clone(), run_in_process(c)))
         .collect();
     check("zedis (in-process)", &got);
