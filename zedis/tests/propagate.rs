@@ -290,3 +290,31 @@ fn a_transaction_with_one_write_is_not_wrapped() {
         ],
     );
 }
+
+#[test]
+fn keys_reaped_by_scan_or_randomkey_are_not_wrapped() {
+    for cmd in [&["SCAN", "0"][..], &["RANDOMKEY"][..]] {
+        let mut s = Server::new();
+        s.run(&["SET", "a", "1", "PX", "10"]);
+        s.run(&["SET", "b", "1", "PX", "10"]);
+        s.log();
+        s.eng.store.now_ms += 100;
+        s.run(cmd);
+        let log = String::from_utf8_lossy(&s.log()).into_owned();
+        let (ab, ba) = (resp(&["DEL a", "DEL b"]), resp(&["DEL b", "DEL a"]));
+        assert!(
+            log.as_bytes() == ab || log.as_bytes() == ba,
+            "{cmd:?} logged {log:?}"
+        );
+    }
+    // Inside a transaction they are wrapped with the rest, as Redis.
+    let mut s = Server::new();
+    s.run(&["SET", "a", "1", "PX", "10"]);
+    s.log();
+    s.eng.store.now_ms += 100;
+    s.run(&["MULTI"]);
+    s.run(&["SCAN", "0"]);
+    s.run(&["SET", "c", "1"]);
+    s.run(&["EXEC"]);
+    assert_log(&mut s, &["MULTI", "DEL a", "SET c 1", "EXEC"]);
+}

@@ -284,10 +284,8 @@ pub fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ctx.db();
     let now = ctx.now_ms();
     let mut found: Vec<SmallBytes> = Vec::new();
+    let mut reap: Vec<SmallBytes> = Vec::new();
     let next = ctx.eng.store.scan(db, cursor, opts.count, |e| {
-        if e.expire_at != 0 && e.expire_at <= now {
-            return;
-        }
         if !opts.matches(&e.key) {
             return;
         }
@@ -296,8 +294,16 @@ pub fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 return;
             }
         }
+        if e.expire_at != 0 && e.expire_at <= now {
+            reap.push(e.key.clone());
+            return;
+        }
         found.push(e.key.clone());
     });
+    // As Redis, the expired keys that passed the filters are deleted (and logged as DELs).
+    for k in &reap {
+        ctx.eng.store.expire_if_needed(db, k);
+    }
     ctx.out.array(2);
     ctx.out.bulk(next.to_string().as_bytes());
     ctx.out.bulks(found.iter());

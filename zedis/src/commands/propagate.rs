@@ -184,18 +184,25 @@ pub fn after_call(
         }
     }
     if top {
-        flush_ops(eng);
+        // SCAN and RANDOMKEY may reap any number of expired keys: Redis logs those DELs one by
+        // one, like active expiry (its CMD_TOUCHES_ARBITRARY_KEYS rule).
+        let may_wrap = !matches!(spec.name, "scan" | "randomkey");
+        write_ops(eng, may_wrap);
     }
 }
 
 /// Writes the collected commands, wrapped in MULTI/EXEC when there is more than one (the MULTI
 /// in the first command's database, so its SELECT comes first, as Redis).
 pub fn flush_ops(eng: &mut Engine) {
+    write_ops(eng, true);
+}
+
+fn write_ops(eng: &mut Engine, may_wrap: bool) {
     if eng.prop.ops.is_empty() {
         return;
     }
     let ops = std::mem::take(&mut eng.prop.ops);
-    let wrap = ops.len() > 1;
+    let wrap = may_wrap && ops.len() > 1;
     if wrap {
         crate::server::aof::feed(eng, ops[0].db, &[Bytes::from_static(b"MULTI")]);
     }
