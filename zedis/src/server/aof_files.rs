@@ -307,7 +307,7 @@ fn replay(eng: &mut Engine, path: &Path, last: bool) -> Result<(), String> {
         out.clear();
         crate::commands::execute(eng, &mut client, &args, &mut out, &mut clock);
         commands += 1;
-        if commands % 1024 == 0 {
+        if commands.is_multiple_of(1024) {
             // Keys expired while loading are not logged anywhere yet.
             eng.store.expired.clear();
         }
