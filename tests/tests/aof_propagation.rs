@@ -99,6 +99,10 @@ fn run_on_server(server: &Server, case: &Case) -> Vec<String> {
     let file = current_incr_file(server.dir(), "appendonlydir").expect("the server's incr AOF");
     let start = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
     let mut bg = Vec::new();
+    // The main connection's database (BG clients start in it); SELECT inside MULTI is not
+    // tracked, so cases do not block after one.
+    let mut db = "0".to_string();
+    let mut in_multi = false;
     for step in &case.steps {
         match &step.action {
             Action::Sleep(d) => std::thread::sleep(*d),
@@ -109,6 +113,9 @@ fn run_on_server(server: &Server, case: &Case) -> Vec<String> {
             Action::Command { args, .. } => {
                 if let Some(cmd) = background(args) {
                     let mut c = server.connect();
+                    let select = ["SELECT".to_string(), db.to_string()];
+                    c.request(&select)
+                        .expect("select the background client's database");
                     c.send(cmd).expect("send a background command");
                     bg.push(c);
                     let deadline = Instant::now() + Duration::from_secs(5);
@@ -122,8 +129,21 @@ fn run_on_server(server: &Server, case: &Case) -> Vec<String> {
                         std::thread::sleep(Duration::from_millis(5));
                     }
                 } else {
-                    conn.request(args)
+                    let reply = conn
+                        .request(args)
                         .unwrap_or_else(|e| panic!("{}: `{}`: {e}", case.name, step.text));
+                    // Outside a transaction, a successful SELECT moves the connection.
+                    if args[0].eq_ignore_ascii_case(b"select") && reply == b"+OK\r\n" && !in_multi {
+                        db = String::from_utf8_lossy(&args[1]).into_owned();
+                    }
+                    if args[0].eq_ignore_ascii_case(b"multi") {
+                        in_multi = true;
+                    }
+                    if args[0].eq_ignore_ascii_case(b"exec")
+                        || args[0].eq_ignore_ascii_case(b"discard")
+                    {
+                        in_multi = false;
+                    }
                 }
             }
         }
@@ -170,7 +190,9 @@ fn run_in_process(case: &Case) -> Vec<String> {
                 let (client, args) = match background(args) {
                     Some(rest) => {
                         next_id += 1;
-                        (Some(new_client(next_id)), rest)
+                        let mut c = new_client(next_id);
+                        c.db = main.db;
+                        (Some(c), rest)
                     }
                     None => (None, args.as_slice()),
                 };
