@@ -282,3 +282,89 @@ fn zedis_server_matches_redis() {
         .collect();
     check("zedis", &got);
 }
+
+fn changes_since_save(conn: &mut RawConn) -> i64 {
+    let info = conn.request(&["INFO", "persistence"]).unwrap_or_default();
+    String::from_utf8_lossy(&info)
+        .lines()
+        .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(-1)
+}
+
+/// Runs `case` and returns, for each command of the main connection, how much it raised the
+/// server's change counter (INFO `rdb_changes_since_last_save`: Redis's `server.dirty`).
+fn dirty_deltas(server: &Server, case: &Case) -> Vec<String> {
+    let mut conn = server.connect();
+    conn.request(&["FLUSHALL"]).expect("FLUSHALL");
+    let mut bg = Vec::new();
+    let mut db = "0".to_string();
+    let mut deltas = Vec::new();
+    let mut before = 0;
+    let mut multi_before: Option<i64> = None;
+    for step in &case.steps {
+        match &step.action {
+            Action::Sleep(d) => std::thread::sleep(*d),
+            Action::Raw(_) => panic!("{}: raw steps are not supported here", case.name),
+            Action::Command { args, .. } => {
+                if let Some(cmd) = background(args) {
+                    let mut c = server.connect();
+                    c.request(&["SELECT".to_string(), db.clone()])
+                        .expect("select the background client's database");
+                    c.send(cmd).expect("send a background command");
+                    bg.push(c);
+                    let deadline = Instant::now() + Duration::from_secs(5);
+                    while blocked_clients(&mut conn) < bg.len() {
+                        assert!(Instant::now() < deadline, "{}: did not block", case.name);
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    continue;
+                }
+                // INFO inside MULTI would be queued: a transaction is counted as a whole, from
+                // before its MULTI to after its EXEC or DISCARD.
+                let is = |name: &[u8]| args[0].eq_ignore_ascii_case(name);
+                if multi_before.is_none() {
+                    before = changes_since_save(&mut conn);
+                }
+                let reply = conn
+                    .request(args)
+                    .unwrap_or_else(|e| panic!("{}: `{}`: {e}", case.name, step.text));
+                if is(b"select") && reply == b"+OK\r\n" && multi_before.is_none() {
+                    db = String::from_utf8_lossy(&args[1]).into_owned();
+                }
+                if is(b"multi") && reply == b"+OK\r\n" {
+                    multi_before = Some(before);
+                    continue;
+                }
+                if multi_before.is_some() && !is(b"exec") && !is(b"discard") {
+                    continue;
+                }
+                let start = multi_before.take().unwrap_or(before);
+                let after = changes_since_save(&mut conn);
+                deltas.push(format!("{} => {}", step.text, after - start));
+            }
+        }
+    }
+    deltas
+}
+
+/// Every command raises the change counter by what Redis's raises `server.dirty` (save points
+/// and INFO depend on the amount, not only on whether anything changed).
+#[test]
+fn zedis_counts_changes_as_redis() {
+    let args = &["--enable-debug-command", "yes"];
+    let redis = Server::redis(args);
+    let zedis = Server::zedis(args);
+    let mut report = String::new();
+    for case in cases() {
+        let want = dirty_deltas(&redis, &case);
+        let got = dirty_deltas(&zedis, &case);
+        if want != got {
+            report.push_str(&format!(
+                "{}:\n  Redis: {want:?}\n  zedis: {got:?}\n",
+                case.name
+            ));
+        }
+    }
+    assert!(report.is_empty(), "change counts differ:\n{report}");
+}
