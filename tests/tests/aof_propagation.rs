@@ -3,7 +3,8 @@
 //! compared with `corpus/aof/propagation.expected` (so that file is Redis's word, checked on
 //! every run; `ZEDIS_UPDATE_AOF=1` rewrites it from Redis). The same cases run through zedis's
 //! engine in-process (propagation logged to memory) and through the zedis binary with an AOF,
-//! and must log exactly the same commands.
+//! and must log exactly the same commands. The same cases also compare, command by command, how
+//! much each raises the change counter (INFO `rdb_changes_since_last_save`) on both servers.
 //!
 //! `ZEDIS_AOF_FILTER=prefix` runs a subset.
 
