@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -367,19 +367,30 @@ pub fn digest(port: u16, dbs: u32) -> Digest {
     out
 }
 
-/// Explains how two digests differ (the first few keys), for assertion messages.
+/// Explains how two digests differ (the first few keys, long values shortened), for assertion
+/// messages.
 pub fn digest_diff(want: &Digest, got: &Digest) -> String {
+    let key = |(db, k): &(u32, Vec<u8>)| format!("db{db} {}", crate::escape(k));
+    let short = |v: &(String, String, bool)| {
+        let mut text: String = v.1.chars().take(120).collect();
+        if text.len() < v.1.len() {
+            text.push_str("...");
+        }
+        format!("{} {text} ttl:{}", v.0, v.2)
+    };
     let mut lines = Vec::new();
     for (k, v) in want {
         match got.get(k) {
-            None => lines.push(format!("missing {k:?} = {v:?}")),
-            Some(g) if g != v => lines.push(format!("{k:?}: want {v:?}, got {g:?}")),
+            None => lines.push(format!("missing {} = {}", key(k), short(v))),
+            Some(g) if g != v => {
+                lines.push(format!("{}: want {}, got {}", key(k), short(v), short(g)))
+            }
             _ => {}
         }
     }
     for (k, v) in got {
         if !want.contains_key(k) {
-            lines.push(format!("extra {k:?} = {v:?}"));
+            lines.push(format!("extra {} = {}", key(k), short(v)));
         }
     }
     let n = lines.len();
@@ -426,12 +437,13 @@ struct Acks {
 }
 
 /// Writes `SET <prefix>:<i> <i>` then `INCR <counter>` until the connection fails or `stop`
-/// is set, recording every acknowledged write.
+/// is set, recording every acknowledged write (and counting acknowledged SETs in `progress`).
 fn writer(
     mut conn: RawConn,
     prefix: String,
     counter: Option<String>,
     stop: Arc<AtomicBool>,
+    progress: Arc<AtomicUsize>,
 ) -> Acks {
     let mut acks = Acks::default();
     let mut i: u64 = 0;
@@ -439,7 +451,10 @@ fn writer(
         let key = format!("{prefix}:{i}");
         let value = i.to_string();
         match conn.request(&["SET", key.as_str(), value.as_str()]) {
-            Ok(reply) if reply == b"+OK\r\n" => acks.keys.push((key, value, Instant::now())),
+            Ok(reply) if reply == b"+OK\r\n" => {
+                acks.keys.push((key, value, Instant::now()));
+                progress.fetch_add(1, Ordering::Relaxed);
+            }
             Ok(reply) => {
                 acks.error = Some(format!("SET {key}: {}", crate::escape(&reply)));
                 break;
@@ -552,7 +567,8 @@ pub fn crash(kind: Kind, plan: CrashPlan) {
                 let stop = Arc::clone(&stop);
                 let prefix = format!("k:{cycle}:{t}");
                 let counter = Some(format!("ctr:{t}"));
-                thread::spawn(move || writer(conn, prefix, counter, stop))
+                let progress = Arc::new(AtomicUsize::new(0));
+                thread::spawn(move || writer(conn, prefix, counter, stop, progress))
             })
             .collect();
         let delay = match plan.loss_window {
@@ -950,21 +966,16 @@ pub fn corrupt_middle(kind: Kind) {
                 log.contains("zedis-aof fix"),
                 "{what}: the log does not suggest `zedis-aof fix`:\n{log}"
             );
-            let places = [
-                victim.start.to_string(),
-                dollar.to_string(),
-                line_of(victim.start).to_string(),
-                line_of(dollar).to_string(),
-            ];
-            let names_place = log
-                .split(|c: char| !c.is_ascii_digit())
-                .any(|w| places.contains(&w.to_string()));
+            // Any honest place will do: an offset inside the damaged command (or just past it,
+            // where an overrunning length is noticed), or the line of one of its lines.
+            let offsets = victim.start..=victim.end + 32;
+            let lines = line_of(victim.start)..=line_of(victim.end) + 1;
+            let places = numbers_after(&log, &["offset", "byte", "bytes", "position"]);
+            let line_nos = numbers_after(&log, &["line"]);
             assert!(
-                names_place && (log.contains("offset") || log.contains("line") || log.contains("byte")),
-                "{what}: the log names neither the offset ({} or {dollar}) nor the line ({} or {}):\n{log}",
-                victim.start,
-                line_of(victim.start),
-                line_of(dollar)
+                places.iter().any(|n| offsets.contains(n)) || line_nos.iter().any(|n| lines.contains(n)),
+                "{what}: the log names no offset in {offsets:?} (\"offset N\" / \"byte N\") and no \
+                 line in {lines:?} (\"line N\"):\n{log}"
             );
         }
         assert_eq!(
@@ -973,6 +984,23 @@ pub fn corrupt_middle(kind: Kind) {
             "{what}: a refused start changed the file"
         );
     }
+}
+
+/// The numbers that directly follow one of `words` in `text` ("offset 1234", "line: 7", "at
+/// byte 99,"), case-insensitively.
+fn numbers_after(text: &str, words: &[&str]) -> Vec<usize> {
+    let tokens: Vec<String> = text
+        .split_whitespace()
+        .map(|t| {
+            t.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_ascii_lowercase()
+        })
+        .collect();
+    tokens
+        .windows(2)
+        .filter(|w| words.contains(&w[0].as_str()))
+        .filter_map(|w| w[1].parse().ok())
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1044,34 +1072,55 @@ pub fn rewrite_under_load(kind: Kind) {
         p.exec(&mut c).unwrap_or_else(|e| panic!("preload: {e}"));
     }
     let stop = Arc::new(AtomicBool::new(false));
+    let progress = Arc::new(AtomicUsize::new(0));
     let handles: Vec<_> = (0..2)
         .map(|t| {
             let conn = server.connect();
             let stop = Arc::clone(&stop);
-            thread::spawn(move || writer(conn, format!("w:{t}"), Some(format!("ctr:{t}")), stop))
+            let progress = Arc::clone(&progress);
+            let counter = Some(format!("ctr:{t}"));
+            thread::spawn(move || writer(conn, format!("w:{t}"), counter, stop, progress))
         })
         .collect();
-    thread::sleep(Duration::from_millis(100));
-    let reply: String = run(&mut c, &["BGREWRITEAOF"]);
-    assert!(
-        reply.contains("rewriting started") || reply.contains("scheduled"),
-        "BGREWRITEAOF: {reply}"
-    );
-    let started = Instant::now();
-    loop {
-        let i = info(&mut c, "persistence");
-        let done = i.get("aof_rewrite_in_progress").map(String::as_str) == Some("0")
-            && i.get("aof_rewrite_scheduled").map(String::as_str) == Some("0")
-            && i.get("aof_rewrites").and_then(|n| n.parse::<u64>().ok()) >= Some(1);
-        if done {
+    // Rewrite until some writes provably landed while one was in progress: acknowledged after
+    // BGREWRITEAOF's reply and before an INFO that still reported the rewrite running.
+    let mut overlapped = 0;
+    for attempt in 1..=5 {
+        thread::sleep(Duration::from_millis(100));
+        let reply: String = run(&mut c, &["BGREWRITEAOF"]);
+        assert!(
+            reply.contains("rewriting started") || reply.contains("scheduled"),
+            "BGREWRITEAOF: {reply}"
+        );
+        let acked_at_start = progress.load(Ordering::Relaxed);
+        let started = Instant::now();
+        loop {
+            let acked_now = progress.load(Ordering::Relaxed);
+            let i = info(&mut c, "persistence");
+            let field = |f: &str| i.get(f).map(String::as_str);
+            if field("aof_rewrite_in_progress") == Some("1") {
+                overlapped = overlapped.max(acked_now - acked_at_start);
+            }
+            let done = field("aof_rewrite_in_progress") == Some("0")
+                && field("aof_rewrite_scheduled") == Some("0")
+                && i.get("aof_rewrites").and_then(|n| n.parse::<u64>().ok()) >= Some(attempt);
+            if done {
+                break;
+            }
+            assert!(
+                started.elapsed() < BACKGROUND_TIMEOUT,
+                "the rewrite never finished: {i:?}"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+        if overlapped > 0 {
             break;
         }
-        assert!(
-            started.elapsed() < BACKGROUND_TIMEOUT,
-            "the rewrite never finished: {i:?}"
-        );
-        thread::sleep(Duration::from_millis(10));
     }
+    assert!(
+        overlapped > 0,
+        "no write was acknowledged while a rewrite ran, in 5 tries: the test proves nothing"
+    );
     assert_eq!(info_field(&mut c, "aof_last_bgrewrite_status"), "ok");
     // Keep writing a little after the rewrite, into the new incr file.
     thread::sleep(Duration::from_millis(200));
@@ -1394,5 +1443,58 @@ pub fn info_fields(kind: Kind) {
             want,
             "redis-server itself (appendonly {appendonly}) reports other fields"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_commands_and_skips_annotations() {
+        let file = b"#TS:1700000000\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n";
+        let spans = commands(file).unwrap();
+        assert_eq!(spans.len(), 2);
+        assert_eq!(spans[0].start, 16);
+        assert_eq!(spans[0].name(), "SELECT");
+        assert_eq!(
+            spans[1].args,
+            vec![b"SET".to_vec(), b"k".to_vec(), Vec::new()]
+        );
+        assert_eq!(spans[1].end, file.len());
+    }
+
+    #[test]
+    fn refuses_torn_and_lying_commands() {
+        assert!(commands(b"*1\r\n$3\r\nGET").is_err());
+        assert!(commands(b"*1\r\n$99999999999\r\nGET\r\n").is_err());
+        assert!(commands(b"*1\r\n$2\r\nGET\r\n").is_err());
+        assert!(commands(b"$3\r\nGET\r\n").is_err());
+    }
+
+    #[test]
+    fn reads_a_manifest() {
+        let dir = TempDir::new("manifest").unwrap();
+        std::fs::write(
+            dir.path().join("appendonly.aof.manifest"),
+            "file appendonly.aof.2.base.rdb seq 2 type b\n\
+             file appendonly.aof.1.incr.aof seq 1 type h\n\
+             file appendonly.aof.2.incr.aof seq 2 type i\n",
+        )
+        .unwrap();
+        let m = read_manifest(dir.path()).unwrap();
+        assert_eq!(m.len(), 3);
+        assert_eq!((m[1].kind, m[1].seq), ('h', 1));
+        assert_eq!(
+            last_incr(dir.path()),
+            dir.path().join("appendonly.aof.2.incr.aof")
+        );
+    }
+
+    #[test]
+    fn finds_numbers_after_words() {
+        let log = "123:M 21 Nov 11:08:09.123 # Bad length at offset 1234, line: 56 (byte 7)";
+        assert_eq!(numbers_after(log, &["offset", "byte"]), vec![1234, 7]);
+        assert_eq!(numbers_after(log, &["line"]), vec![56]);
     }
 }
