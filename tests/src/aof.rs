@@ -1307,13 +1307,15 @@ fn populate(c: &mut Connection) {
 }
 
 /// Scenario 7: every type, with expiries set every way, survives a kill -9 and restart with the
-/// same contents and TTLs (within the time that passed), written straight into the incr file,
-/// and after a rewrite with an RDB-preamble base and with a RESP base.
+/// same contents and TTLs (within the time that passed), written straight into the incr file
+/// (also with `aof-timestamp-enabled yes`, whose `#TS:` lines the loader skips), and after a
+/// rewrite with an RDB-preamble base and with a RESP base.
 pub fn round_trip(kind: Kind) {
-    for (label, preamble, rewrite) in [
-        ("incr only", "yes", false),
-        ("rewritten, RDB preamble", "yes", true),
-        ("rewritten, RESP base", "no", true),
+    for (label, preamble, rewrite, timestamps) in [
+        ("incr only", "yes", false, "no"),
+        ("incr only, #TS annotations", "yes", false, "yes"),
+        ("rewritten, RDB preamble", "yes", true, "no"),
+        ("rewritten, RESP base", "no", true, "no"),
     ] {
         let data = TempDir::new("aof-roundtrip").expect("temp dir");
         let args = [
@@ -1321,6 +1323,8 @@ pub fn round_trip(kind: Kind) {
             "always",
             "--aof-use-rdb-preamble",
             preamble,
+            "--aof-timestamp-enabled",
+            timestamps,
         ];
         let server = start(kind, data.path(), &args);
         let mut c = client(server.port());
@@ -1345,6 +1349,15 @@ pub fn round_trip(kind: Kind) {
             // Writes after the rewrite land in the new incr file.
             let _: () = run(&mut c, &["SET", "after:rewrite", "1", "PX", "777000"]);
             let _: i64 = run(&mut c, &["DEL", "s:plain"]);
+        }
+        if timestamps == "yes" {
+            let incr = last_incr(&data.path().join(AOF_DIR));
+            let bytes = std::fs::read(&incr).expect("read incr");
+            assert!(
+                bytes.starts_with(b"#TS:") || bytes.windows(6).any(|w| w == b"\r\n#TS:"),
+                "{label}: no #TS: line in {}",
+                incr.display()
+            );
         }
         let want = digest(server.port(), 16);
         let ttl_before = pttls(server.port(), 16);
