@@ -9,6 +9,9 @@
 //! from the outside (files on disk, replies, exit status, log text); nothing here knows how either
 //! server is built. Only the zedis-specific wording of a refusal (`zedis-aof fix`) is checked
 //! for [`Kind::Zedis`] alone.
+//!
+//! Environment: `ZEDIS_AOF_CRASH_CYCLES` runs more kill/restart cycles than the default 20;
+//! `ZEDIS_AOF_SEED` repeats a run's random kill moments (each crash test prints its seed).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
