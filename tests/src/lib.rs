@@ -8,6 +8,7 @@
 //! - [`RawConn`] sends requests and returns the exact reply bytes.
 //! - [`corpus`] parses the corpus files; [`diff`] runs and compares them.
 
+pub mod aof;
 pub mod conn;
 pub mod corpus;
 pub mod diff;
