@@ -1312,7 +1312,7 @@ fn populate(c: &mut Connection) {
 /// Scenario 7: every type, with expiries set every way, survives a kill -9 and restart with the
 /// same contents and TTLs (within the time that passed), written straight into the incr file
 /// (also with `aof-timestamp-enabled yes`, whose `#TS:` lines the loader skips), and after a
-/// rewrite with an RDB-preamble base and with a RESP base.
+/// rewrite with an RDB-preamble base and with a RESP base. `redis-check-aof` accepts the files.
 pub fn round_trip(kind: Kind) {
     for (label, preamble, rewrite, timestamps) in [
         ("incr only", "yes", false, "no"),
@@ -1376,6 +1376,7 @@ pub fn round_trip(kind: Kind) {
         );
         drop(c);
         server.kill();
+        check_with_redis_check_aof(&data.path().join(AOF_DIR), preamble == "no", label);
         let server = start(kind, data.path(), &args);
         let got = digest(server.port(), 16);
         let ttl_after = pttls(server.port(), 16);
@@ -1395,6 +1396,35 @@ pub fn round_trip(kind: Kind) {
             );
         }
         server.kill();
+    }
+}
+
+/// Runs Redis's own `redis-check-aof` over what a server wrote: the whole directory through its
+/// manifest when the base is RESP (`whole`), else every incr file on its own (an RDB-preamble
+/// base may be in a format only its writer reads, such as zedis's `.zdb`).
+fn check_with_redis_check_aof(aof_dir: &Path, whole: bool, label: &str) {
+    let manifest = read_manifest(aof_dir).unwrap_or_else(|e| panic!("{e}"));
+    let targets: Vec<PathBuf> = if whole {
+        vec![aof_dir.join("appendonly.aof.manifest")]
+    } else {
+        manifest
+            .iter()
+            .filter(|e| e.kind == 'i')
+            .map(|e| aof_dir.join(&e.name))
+            .collect()
+    };
+    for target in targets {
+        let out = std::process::Command::new("redis-check-aof")
+            .arg(&target)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run redis-check-aof: {e}"));
+        assert!(
+            out.status.success(),
+            "{label}: redis-check-aof rejects {}:\n{}{}",
+            target.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
