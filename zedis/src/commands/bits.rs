@@ -73,8 +73,9 @@ pub fn setbit(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let grew = old_len != Some(v.len());
     if grew || old != bit {
         ctx.modified(&args[1], notify::STRING, "setbit");
+        // Only a real change counts (and is logged), as Redis.
+        ctx.eng.dirty += 1;
     }
-    ctx.eng.dirty += 1;
     ctx.out.int(old as i64);
     Ok(())
 }
@@ -178,17 +179,19 @@ pub fn bitop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let result = bits::bitop(op, &refs);
     let db = ctx.db();
     let n = result.len();
+    // An empty result that deletes nothing changes nothing (and is not logged), as Redis.
     if result.is_empty() {
         if ctx.eng.store.remove(db, &args[2]).is_some() {
             ctx.modified(&args[2], notify::GENERIC, "del");
+            ctx.eng.dirty += 1;
         }
     } else {
         ctx.eng
             .store
             .set(db, &args[2], Value::Raw(result), None, false);
         ctx.modified(&args[2], notify::STRING, "set");
+        ctx.eng.dirty += 1;
     }
-    ctx.eng.dirty += 1;
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -267,26 +270,39 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdRe
     check_string(ctx, key)?;
     let mut replies: Vec<Option<i64>> = Vec::with_capacity(nreplies);
     let mut ow = Overflow::Wrap;
-    let mut changed = false;
-    {
+    // As Redis: a write counts as a change when the string was created or grew, or when it
+    // changed the field's value (a SET of the value already there is no change, and is not
+    // logged).
+    let old_len = ctx.eng.store.peek(ctx.db(), key).map(|e| {
+        let mut s = [0u8; 20];
+        e.value.str_bytes(&mut s).map_or(0, |b| b.len())
+    });
+    let (mut wrote, mut differs) = (false, false);
+    let grew = {
         let v = str_mut(ctx, key)?;
         for op in &ops {
             match op {
                 FieldOp::Overflow(o) => ow = *o,
                 FieldOp::Get(t, off) => replies.push(Some(bits::bitfield_get(v, *t, *off))),
                 FieldOp::Set(t, off, val) => {
+                    let before = bits::bitfield_get(v, *t, *off);
                     let r = bits::bitfield_set(v, *t, *off, *val, ow);
-                    changed |= r.is_some();
+                    wrote |= r.is_some();
+                    differs |= r.is_some() && bits::bitfield_get(v, *t, *off) != before;
                     replies.push(r.map(|w| w.reply));
                 }
                 FieldOp::Incr(t, off, by) => {
+                    let before = bits::bitfield_get(v, *t, *off);
                     let r = bits::bitfield_incrby(v, *t, *off, *by, ow);
-                    changed |= r.is_some();
+                    wrote |= r.is_some();
+                    differs |= r.is_some() && bits::bitfield_get(v, *t, *off) != before;
                     replies.push(r.map(|w| w.reply));
                 }
             }
         }
-    }
+        old_len != Some(v.len())
+    };
+    let changed = wrote && (grew || differs);
     if changed {
         ctx.eng.dirty += 1;
     }

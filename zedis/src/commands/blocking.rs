@@ -3,9 +3,9 @@
 //! it answers at once as if it had timed out. [`serve`] is what a parked client runs when a key it
 //! waits on becomes ready.
 
-use super::lists::{parse_end, parse_mpop, pop_one, push_one, End};
+use super::lists::{parse_end, parse_mpop, pop_argv, pop_one, push_one, End};
 use super::notify::{GENERIC, LIST};
-use super::zsets::{parse_mpop as parse_zmpop, zpop_generic, PopShape};
+use super::zsets::{parse_mpop as parse_zmpop, zpop_argv, zpop_generic, PopShape};
 use super::{CmdError, CmdResult, Ctx};
 use crate::store::{ListValue, SmallBytes, Value};
 use bytes::Bytes;
@@ -17,8 +17,13 @@ pub enum BlockOp {
     Pop(End),
     /// BLMPOP: reply `[key, [elements]]` with up to `count` elements.
     MPop(End, usize),
-    /// BLMOVE / BRPOPLPUSH: move one element to `dst`, reply with it.
-    Move { from: End, to: End, dst: SmallBytes },
+    /// BLMOVE / BRPOPLPUSH (`rpoplpush`): move one element to `dst`, reply with it.
+    Move {
+        from: End,
+        to: End,
+        dst: SmallBytes,
+        rpoplpush: bool,
+    },
     /// BZPOPMIN / BZPOPMAX: reply `[key, member, score]`.
     ZPop { max: bool },
     /// BZMPOP: reply `[key, [[member, score] ...]]` with up to `count` pairs.
@@ -63,10 +68,11 @@ fn nonempty_list<'a>(
 }
 
 /// Pops up to `count` elements (None: one, replied without the inner array) from `key`, writes the
-/// reply, and sends the events Redis sends (`lpop`/`rpop`, then `del` if emptied).
-fn pop_reply(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: Option<usize>, touch: bool) -> bool {
+/// reply, and sends the events Redis sends (`lpop`/`rpop`, then `del` if emptied). Returns how
+/// many elements went (0: the list was empty).
+fn pop_reply(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: Option<usize>, touch: bool) -> usize {
     let Ok(Some(l)) = nonempty_list(ctx, key) else {
-        return false;
+        return 0;
     };
     let n = count.unwrap_or(1).min(l.len());
     let mut popped = Vec::with_capacity(n);
@@ -94,7 +100,7 @@ fn pop_reply(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: Option<usize>, touc
     if touch {
         ctx.touch(key);
     }
-    true
+    popped.len()
 }
 
 /// Moves one element from `src` to `dst` and replies with it. Returns Ok(false) when `src` is
@@ -164,6 +170,10 @@ fn blocking_pop(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
     for key in keys {
         if nonempty_list(ctx, key)?.is_some() {
             pop_reply(ctx, key, end, None, true);
+            // Logged as the non-blocking pop it was.
+            if ctx.propagating() {
+                ctx.propagate_as(pop_argv(end, key, None));
+            }
             return Ok(());
         }
     }
@@ -189,13 +199,30 @@ fn blocking_move(
     timeout: &[u8],
 ) -> CmdResult {
     let deadline = parse_timeout(timeout, ctx.now_ms())?;
+    let rpoplpush = args.len() == 4;
     if move_reply(ctx, &args[1], &args[2], from, to)? {
+        // Logged as LMOVE (its directions as written) or RPOPLPUSH, as Redis.
+        if ctx.propagating() {
+            let argv = if rpoplpush {
+                vec![
+                    Bytes::from_static(b"RPOPLPUSH"),
+                    args[1].clone(),
+                    args[2].clone(),
+                ]
+            } else {
+                let mut v = vec![Bytes::from_static(b"LMOVE")];
+                v.extend_from_slice(&args[1..5]);
+                v
+            };
+            ctx.propagate_as(argv);
+        }
         return Ok(());
     }
     let op = BlockOp::Move {
         from,
         to,
         dst: SmallBytes::new(&args[2]),
+        rpoplpush,
     };
     block_or_give_up(ctx, &args[1..2], op, deadline, true);
     Ok(())
@@ -220,7 +247,10 @@ pub fn blmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let keys = &args[keys];
     for key in keys {
         if nonempty_list(ctx, key)?.is_some() {
-            pop_reply(ctx, key, end, Some(count), true);
+            let n = pop_reply(ctx, key, end, Some(count), true);
+            if ctx.propagating() {
+                ctx.propagate_as(pop_argv(end, key, Some(n)));
+            }
             return Ok(());
         }
     }
@@ -256,7 +286,10 @@ fn blocking_zpop(
     let nested = count != -1;
     for key in keys {
         if nonempty_zset(ctx, key)? {
-            zpop_generic(ctx, std::slice::from_ref(key), max, count, zshape(nested))?;
+            let popped = zpop_generic(ctx, std::slice::from_ref(key), max, count, zshape(nested))?;
+            if let (Some((key, n)), true) = (popped, ctx.propagating()) {
+                ctx.propagate_as(zpop_argv(max, key, nested.then_some(n)));
+            }
             return Ok(());
         }
     }
@@ -289,13 +322,52 @@ pub fn bzmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 /// Runs a parked client's operation on the ready `key`; true when it was answered (served, or
-/// failed with an error such as BLMOVE's WRONGTYPE destination).
+/// failed with an error such as BLMOVE's WRONGTYPE destination). What it did is logged (with
+/// `also_propagate`, in the client's database) as the non-blocking command Redis's
+/// serveClientBlockedOnList / serveClientsBlockedOnSortedSetKey propagate.
 pub fn serve(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockOp) -> bool {
+    let db = ctx.db();
     match op {
-        BlockOp::Pop(end) => pop_reply(ctx, key, *end, None, false),
-        BlockOp::MPop(end, count) => pop_reply(ctx, key, *end, Some(*count), true),
-        BlockOp::Move { from, to, dst } => match move_reply(ctx, key, dst, *from, *to) {
-            Ok(served) => served,
+        BlockOp::Pop(end) => {
+            let served = pop_reply(ctx, key, *end, None, false) > 0;
+            if served && ctx.propagating() {
+                ctx.also_propagate(db, pop_argv(*end, key, None));
+            }
+            served
+        }
+        BlockOp::MPop(end, count) => {
+            let n = pop_reply(ctx, key, *end, Some(*count), true);
+            if n > 0 && ctx.propagating() {
+                ctx.also_propagate(db, pop_argv(*end, key, Some(n)));
+            }
+            n > 0
+        }
+        BlockOp::Move {
+            from,
+            to,
+            dst,
+            rpoplpush,
+        } => match move_reply(ctx, key, dst, *from, *to) {
+            Ok(served) => {
+                if served && ctx.propagating() {
+                    let src = Bytes::copy_from_slice(key);
+                    let dst = Bytes::copy_from_slice(dst);
+                    // Redis spells the directions of a served BLMOVE in lower case.
+                    let argv = if *rpoplpush {
+                        vec![Bytes::from_static(b"RPOPLPUSH"), src, dst]
+                    } else {
+                        vec![
+                            Bytes::from_static(b"LMOVE"),
+                            src,
+                            dst,
+                            Bytes::from_static(from.lower_name()),
+                            Bytes::from_static(to.lower_name()),
+                        ]
+                    };
+                    ctx.also_propagate(db, argv);
+                }
+                served
+            }
             Err(e) => {
                 ctx.out.error(&e);
                 ctx.eng.stats.total_error_replies += 1;
@@ -312,7 +384,16 @@ fn zserve(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: i64) -> bool {
         return false;
     }
     let key = Bytes::copy_from_slice(key);
-    zpop_generic(ctx, &[key], max, count, zshape(count != -1)).unwrap_or(false)
+    match zpop_generic(ctx, &[key], max, count, zshape(count != -1)) {
+        Ok(Some((key, n))) => {
+            if ctx.propagating() {
+                let db = ctx.db();
+                ctx.also_propagate(db, zpop_argv(max, key, (count != -1).then_some(n)));
+            }
+            true
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -87,9 +87,20 @@ pub fn restore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         if deleted {
             ctx.modified(key, notify::GENERIC, "del");
             ctx.eng.dirty += 1;
+            // Its one effect was the deletion (always DEL, as Redis's restoreCommand).
+            if ctx.propagating() {
+                ctx.propagate_as(vec![Bytes::from_static(b"DEL"), key.clone()]);
+            }
         }
         ctx.out.ok();
         return Ok(());
+    }
+    // A relative TTL is logged as the absolute time it came to, with ABSTTL added.
+    if when != 0 && !absttl && ctx.propagating() {
+        let mut argv = args.to_vec();
+        argv[2] = super::strings::int_arg(when);
+        argv.push(Bytes::from_static(b"ABSTTL"));
+        ctx.propagate_as(argv);
     }
     let expire = (when != 0).then_some(when as u64);
     ctx.eng.store.set(db, key, value, expire, false);

@@ -117,7 +117,13 @@ pub fn geoadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         zargs.push(Bytes::from(bits.to_string()));
         zargs.push(t[2].clone());
     }
-    super::zsets::zadd_generic(ctx, &zargs, Default::default())
+    // Logged as the ZADD it became (lower-case `zadd`, computed scores), as Redis.
+    let log = ctx.propagating().then(|| zargs.clone());
+    super::zsets::zadd_generic(ctx, &zargs, Default::default())?;
+    if let Some(argv) = log {
+        ctx.propagate_as(argv);
+    }
+    Ok(())
 }
 
 /// GEOHASH key [member ...]

@@ -247,6 +247,15 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     ctx.eng.dirty += 1;
     ctx.out.bulk(&new);
     ctx.modified(&args[1], notify::HASH, "hincrbyfloat");
+    // Logged as the value it came to (HSET), so float formatting cannot make a replay differ.
+    if ctx.propagating() {
+        ctx.propagate_as(vec![
+            Bytes::from_static(b"HSET"),
+            args[1].clone(),
+            args[2].clone(),
+            Bytes::from(new),
+        ]);
+    }
     Ok(())
 }
 

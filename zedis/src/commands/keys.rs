@@ -284,10 +284,8 @@ pub fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ctx.db();
     let now = ctx.now_ms();
     let mut found: Vec<SmallBytes> = Vec::new();
+    let mut reap: Vec<SmallBytes> = Vec::new();
     let next = ctx.eng.store.scan(db, cursor, opts.count, |e| {
-        if e.expire_at != 0 && e.expire_at <= now {
-            return;
-        }
         if !opts.matches(&e.key) {
             return;
         }
@@ -296,8 +294,16 @@ pub fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 return;
             }
         }
+        if e.expire_at != 0 && e.expire_at <= now {
+            reap.push(e.key.clone());
+            return;
+        }
         found.push(e.key.clone());
     });
+    // As Redis, the expired keys that passed the filters are deleted (and logged as DELs).
+    for k in &reap {
+        ctx.eng.store.expire_if_needed(db, k);
+    }
     ctx.out.array(2);
     ctx.out.bulk(next.to_string().as_bytes());
     ctx.out.bulks(found.iter());
@@ -325,6 +331,9 @@ pub fn flushdb(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ctx.db();
     let n = ctx.eng.store.flush_db(db);
     ctx.eng.dirty += n as u64;
+    // Logged even when the database was empty, as Redis (a replay must flush what the AOF's
+    // base may hold).
+    ctx.force_propagation();
     ctx.out.ok();
     Ok(())
 }
@@ -341,6 +350,8 @@ pub fn flushall(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     // Redis counts FLUSHALL as at least one change so that a save point can trigger.
     ctx.eng.dirty += 1;
+    // The save above may have reset the change counter: logged regardless, as Redis.
+    ctx.force_propagation();
     ctx.out.ok();
     Ok(())
 }
@@ -423,10 +434,24 @@ fn expire_generic(
         ctx.eng.store.remove(db, key);
         ctx.modified(key, notify::GENERIC, "del");
         ctx.out.int(1);
+        if ctx.propagating() {
+            let del = super::strings::del_name(ctx.eng.config.lazyfree_lazy_expire);
+            ctx.propagate_as(vec![del, key.clone()]);
+        }
     } else {
         ctx.eng.store.set_expire(db, key, when as u64);
         ctx.out.int(1);
         ctx.modified(key, notify::GENERIC, "expire");
+        // Logged as PEXPIREAT with the absolute time, keeping the options as given (Redis
+        // rewrites only the name and the time; PEXPIREAT's own time is kept as written).
+        if ctx.propagating() && (relative || !unit_ms) {
+            let mut argv = Vec::with_capacity(args.len());
+            argv.push(Bytes::from_static(b"PEXPIREAT"));
+            argv.push(key.clone());
+            argv.push(super::strings::int_arg(when));
+            argv.extend(args[3..].iter().cloned());
+            ctx.propagate_as(argv);
+        }
     }
     Ok(())
 }

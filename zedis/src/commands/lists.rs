@@ -52,6 +52,20 @@ pub(crate) fn push_one(l: &mut ListValue, end: End, v: SmallBytes) {
     }
 }
 
+/// What a pop from `end` of `key` is logged as: `LPOP key` / `RPOP key`, with the number of
+/// elements it took when the command popped with a count (LMPOP, BLMPOP, as Redis).
+pub(crate) fn pop_argv(end: End, key: &[u8], count: Option<usize>) -> Vec<Bytes> {
+    let name: &'static [u8] = match end {
+        End::Left => b"LPOP",
+        End::Right => b"RPOP",
+    };
+    let mut argv = vec![Bytes::from_static(name), Bytes::copy_from_slice(key)];
+    if let Some(n) = count {
+        argv.push(super::strings::int_arg(n as i64));
+    }
+    argv
+}
+
 pub(crate) fn pop_one(l: &mut ListValue, end: End) -> Option<SmallBytes> {
     match end {
         End::Left => l.items.pop_front(),
@@ -64,6 +78,13 @@ impl End {
         match self {
             End::Left => "lpop",
             End::Right => "rpop",
+        }
+    }
+    /// The direction as Redis spells it when it logs a served BLMOVE.
+    pub(crate) fn lower_name(self) -> &'static [u8] {
+        match self {
+            End::Left => b"left",
+            End::Right => b"right",
         }
     }
     pub(crate) fn push_event(self) -> &'static str {
@@ -567,6 +588,9 @@ pub fn lmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         ctx.eng.dirty += n as u64;
         elements_removed(ctx, key, end);
+        if ctx.propagating() {
+            ctx.propagate_as(pop_argv(end, key, Some(n)));
+        }
         return Ok(());
     }
     ctx.out.null_array();

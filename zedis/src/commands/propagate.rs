@@ -97,6 +97,18 @@ pub fn argv<const N: usize>(parts: [&[u8]; N]) -> Vec<Bytes> {
     parts.iter().map(|p| Bytes::copy_from_slice(p)).collect()
 }
 
+/// How a key the store deleted by itself is logged: UNLINK when the `lazyfree-lazy-expire` (or,
+/// for an eviction, `lazyfree-lazy-eviction`) option is on, DEL otherwise (Redis's
+/// propagateDeletion).
+fn deletion_name(eng: &Engine, e: &crate::store::Expired) -> Bytes {
+    let lazy = if e.evicted {
+        eng.config.lazyfree_lazy_eviction
+    } else {
+        eng.config.lazyfree_lazy_expire
+    };
+    Bytes::from_static(if lazy { b"UNLINK" } else { b"DEL" })
+}
+
 /// Before a command runs. Deletions made before it (eviction in the `maxmemory` step) are
 /// logged on their own first, as Redis's `performEvictions` does.
 #[inline]
@@ -131,11 +143,17 @@ pub fn after_call(
     }
     // Keys the command found expired were deleted before it acted.
     if !eng.store.expired.is_empty() {
-        for e in eng.store.expired.drain(..) {
+        let mut expired = std::mem::take(&mut eng.store.expired);
+        for e in expired.drain(..) {
+            let del = deletion_name(eng, &e);
             eng.prop.ops.push(Op {
                 db: e.db,
-                argv: vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(&e.key)],
+                argv: vec![del, Bytes::copy_from_slice(&e.key)],
             });
+        }
+        // Keep the allocation for the next command.
+        if eng.store.expired.is_empty() {
+            eng.store.expired = expired;
         }
     }
     // EXEC is never logged itself: its queued commands were, each in its own call.
@@ -166,18 +184,25 @@ pub fn after_call(
         }
     }
     if top {
-        flush_ops(eng);
+        // SCAN and RANDOMKEY may reap any number of expired keys: Redis logs those DELs one by
+        // one, like active expiry (its CMD_TOUCHES_ARBITRARY_KEYS rule).
+        let may_wrap = !matches!(spec.name, "scan" | "randomkey");
+        write_ops(eng, may_wrap);
     }
 }
 
 /// Writes the collected commands, wrapped in MULTI/EXEC when there is more than one (the MULTI
 /// in the first command's database, so its SELECT comes first, as Redis).
 pub fn flush_ops(eng: &mut Engine) {
+    write_ops(eng, true);
+}
+
+fn write_ops(eng: &mut Engine, may_wrap: bool) {
     if eng.prop.ops.is_empty() {
         return;
     }
     let ops = std::mem::take(&mut eng.prop.ops);
-    let wrap = ops.len() > 1;
+    let wrap = may_wrap && ops.len() > 1;
     if wrap {
         crate::server::aof::feed(eng, ops[0].db, &[Bytes::from_static(b"MULTI")]);
     }
@@ -205,11 +230,8 @@ pub fn log_server_deletes(eng: &mut Engine) {
     }
     let dels = std::mem::take(&mut eng.store.expired);
     for e in &dels {
-        crate::server::aof::feed(
-            eng,
-            e.db,
-            &[Bytes::from_static(b"DEL"), Bytes::copy_from_slice(&e.key)],
-        );
+        let del = deletion_name(eng, e);
+        crate::server::aof::feed(eng, e.db, &[del, Bytes::copy_from_slice(&e.key)]);
     }
     let mut dels = dels;
     dels.clear();

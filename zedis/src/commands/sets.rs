@@ -375,6 +375,14 @@ pub fn spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             Some(m) => {
                 ctx.out.bulk(&m);
                 ctx.eng.dirty += 1;
+                // Chance is not replayed: logged as the SREM of the member it took.
+                if ctx.propagating() {
+                    ctx.propagate_as(vec![
+                        Bytes::from_static(b"SREM"),
+                        args[1].clone(),
+                        Bytes::from(m),
+                    ]);
+                }
             }
             None => ctx.out.null(),
         }
@@ -421,6 +429,19 @@ pub fn spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.notify(notify::GENERIC, "del", &args[1]);
     }
     ctx.touch(&args[1]);
+    // Logged as what it did: the whole set went (DEL), or one SREM per member taken, in reply
+    // order (Redis 7.0's spopWithCountCommand; the MULTI/EXEC wrapping comes with more than one).
+    if ctx.propagating() {
+        if whole {
+            ctx.propagate_as(vec![Bytes::from_static(b"DEL"), args[1].clone()]);
+        } else {
+            for m in popped {
+                let argv = vec![Bytes::from_static(b"SREM"), args[1].clone(), Bytes::from(m)];
+                ctx.also_propagate(db, argv);
+            }
+            ctx.prevent_propagation();
+        }
+    }
     Ok(())
 }
 

@@ -124,20 +124,21 @@ pub fn set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let expire_at = expire
         .map(|(unit, n)| expire_ms(ctx, unit, n, "set"))
         .transpose()?;
-    set_generic(ctx, &args[1], &args[2], nx, xx, get, keepttl, expire_at)
+    set_generic(ctx, args, nx, xx, get, keepttl, expire_at)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The SET family on `args` (`[name, key, value, options...]`; SETEX and PSETEX pass
+/// `[name, key, value]`).
 fn set_generic(
     ctx: &mut Ctx<'_>,
-    key: &[u8],
-    val: &[u8],
+    args: &[Bytes],
     nx: bool,
     xx: bool,
     get: bool,
     keepttl: bool,
     expire_at: Option<u64>,
 ) -> CmdResult {
+    let (key, val) = (&args[1], &args[2]);
     let db = ctx.db();
     let old = if get { read_str(ctx, key)? } else { None };
     // Only NX and XX need to know whether the key exists; plain SET skips that lookup.
@@ -171,7 +172,35 @@ fn set_generic(
     if !get {
         ctx.out.ok();
     }
+    if ctx.propagating() {
+        if let Some(at) = expire_at {
+            // A relative expiry is logged as the absolute time it came to (and the other
+            // options are moot once the key is set), as Redis's setGenericCommand.
+            ctx.propagate_as(vec![
+                Bytes::from_static(b"SET"),
+                key.clone(),
+                val.clone(),
+                Bytes::from_static(b"PXAT"),
+                int_arg(at as i64),
+            ]);
+        } else if get {
+            // GET changes nothing to replay: dropped (GETSET becomes SET).
+            let name = if is(&args[0], "set") {
+                args[0].clone()
+            } else {
+                Bytes::from_static(b"SET")
+            };
+            let mut argv = vec![name, key.clone(), val.clone()];
+            argv.extend(args[3..].iter().filter(|a| !is(a, "get")).cloned());
+            ctx.propagate_as(argv);
+        }
+    }
     Ok(())
+}
+
+/// An integer as a command argument (for rewritten commands).
+pub(crate) fn int_arg(v: i64) -> Bytes {
+    Bytes::from(v.to_string())
 }
 
 fn reply_opt(ctx: &mut Ctx<'_>, v: Option<Vec<u8>>) {
@@ -213,13 +242,26 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ctx.db();
     // Redis replies before it changes the TTL (and notifies).
     ctx.out.bulk(&v);
+    // GETEX is never logged as itself: its effect is a deletion, an absolute expiry or a
+    // PERSIST (Redis's getexCommand).
     if let Some(at) = expire_at {
         if at <= ctx.now_ms() {
             ctx.eng.store.remove(db, key);
             ctx.modified(key, notify::GENERIC, "del");
+            if ctx.propagating() {
+                let del = del_name(ctx.eng.config.lazyfree_lazy_expire);
+                ctx.propagate_as(vec![del, key.clone()]);
+            }
         } else {
             ctx.eng.store.set_expire(db, key, at);
             ctx.modified(key, notify::GENERIC, "expire");
+            if ctx.propagating() {
+                ctx.propagate_as(vec![
+                    Bytes::from_static(b"PEXPIREAT"),
+                    key.clone(),
+                    int_arg(at as i64),
+                ]);
+            }
         }
         ctx.eng.dirty += 1;
     } else if persist
@@ -232,8 +274,16 @@ pub fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.eng.store.set_expire(db, key, 0);
         ctx.modified(key, notify::GENERIC, "persist");
         ctx.eng.dirty += 1;
+        if ctx.propagating() {
+            ctx.propagate_as(vec![Bytes::from_static(b"PERSIST"), key.clone()]);
+        }
     }
     Ok(())
+}
+
+/// How a deletion is logged: UNLINK when the matching `lazyfree-lazy-*` option is on, as Redis.
+pub(crate) fn del_name(lazy: bool) -> Bytes {
+    Bytes::from_static(if lazy { b"UNLINK" } else { b"DEL" })
 }
 
 pub fn getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -246,12 +296,16 @@ pub fn getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.eng.store.remove(db, &args[1]);
         ctx.modified(&args[1], notify::GENERIC, "del");
         ctx.eng.dirty += 1;
+        if ctx.propagating() {
+            let del = del_name(ctx.eng.config.lazyfree_lazy_user_del);
+            ctx.propagate_as(vec![del, args[1].clone()]);
+        }
     }
     Ok(())
 }
 
 pub fn getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    set_generic(ctx, &args[1], &args[2], false, false, true, false, None)
+    set_generic(ctx, args, false, false, true, false, None)
 }
 
 pub fn mget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -328,30 +382,16 @@ pub fn setnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 pub fn setex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let at = expire_ms(ctx, ExpireUnit::Ex, &args[2], "setex")?;
-    set_generic(
-        ctx,
-        &args[1],
-        &args[3],
-        false,
-        false,
-        false,
-        false,
-        Some(at),
-    )
+    // SETEX key seconds value: the SET family's order is key, value.
+    let argv = [args[0].clone(), args[1].clone(), args[3].clone()];
+    set_generic(ctx, &argv, false, false, false, false, Some(at))
 }
 
 pub fn psetex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let at = expire_ms(ctx, ExpireUnit::Px, &args[2], "psetex")?;
-    set_generic(
-        ctx,
-        &args[1],
-        &args[3],
-        false,
-        false,
-        false,
-        false,
-        Some(at),
-    )
+    // SETEX key seconds value: the SET family's order is key, value.
+    let argv = [args[0].clone(), args[1].clone(), args[3].clone()];
+    set_generic(ctx, &argv, false, false, false, false, Some(at))
 }
 
 /// The largest string a command may build (`proto-max-bulk-len`).
@@ -563,6 +603,15 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     ctx.modified(&args[1], notify::STRING, "incrbyfloat");
     ctx.eng.dirty += 1;
     ctx.out.bulk(&new);
+    // Logged as the value it came to, so float formatting can never make a replay differ.
+    if ctx.propagating() {
+        ctx.propagate_as(vec![
+            Bytes::from_static(b"SET"),
+            args[1].clone(),
+            Bytes::from(new),
+            Bytes::from_static(b"KEEPTTL"),
+        ]);
+    }
     Ok(())
 }
 

@@ -685,16 +685,17 @@ pub(crate) struct PopShape {
 
 /// Pops up to `count` elements (`-1`: a single pop) from the lowest (`max == false`) or highest
 /// end of the first existing key of `keys`, writes the reply, and emits the events Redis does
-/// (`zpopmin`/`zpopmax`, then `del` if the key emptied). Returns whether anything was popped.
-/// A key of another type is WRONGTYPE; keys after the first existing one are not looked at.
-/// The blocking variants call this once a key is ready.
+/// (`zpopmin`/`zpopmax`, then `del` if the key emptied). Returns the key popped from and how
+/// many members went (None when nothing was popped). A key of another type is WRONGTYPE; keys
+/// after the first existing one are not looked at. The blocking variants call this once a key
+/// is ready.
 pub(crate) fn zpop_generic(
     ctx: &mut Ctx<'_>,
     keys: &[Bytes],
     max: bool,
     count: i64,
     shape: PopShape,
-) -> Result<bool, CmdError> {
+) -> Result<Option<(Bytes, usize)>, CmdError> {
     let db = ctx.db();
     let mut found: Option<&Bytes> = None;
     for k in keys {
@@ -709,11 +710,11 @@ pub(crate) fn zpop_generic(
         } else {
             ctx.out.array(0);
         }
-        return Ok(false);
+        return Ok(None);
     };
     if count == 0 {
         ctx.out.array(0);
-        return Ok(false);
+        return Ok(None);
     }
     let count = if count < 0 { 1 } else { count as u64 };
     let z = lookup_mut(&mut ctx.eng.store, db, key)?.ok_or_else(CmdError::wrong_type)?;
@@ -759,7 +760,18 @@ pub(crate) fn zpop_generic(
         ctx.eng.store.remove(db, key);
         ctx.notify(GENERIC, "del", key);
     }
-    Ok(!popped.is_empty())
+    Ok((!popped.is_empty()).then(|| (key.clone(), popped.len())))
+}
+
+/// What a pop is logged as: `ZPOPMIN key` / `ZPOPMAX key`, with the number of members it took
+/// when the command popped with a count (ZMPOP, BZMPOP, as Redis).
+pub(crate) fn zpop_argv(max: bool, key: Bytes, count: Option<usize>) -> Vec<Bytes> {
+    let name: &'static [u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    let mut argv = vec![Bytes::from_static(name), key];
+    if let Some(n) = count {
+        argv.push(super::strings::int_arg(n as i64));
+    }
+    argv
 }
 
 fn zpop_minmax(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
@@ -845,7 +857,11 @@ pub fn zmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         nested: true,
         nil_when_empty: true,
     };
-    zpop_generic(ctx, &args[p.keys], p.max, p.count, shape)?;
+    if let Some((key, n)) = zpop_generic(ctx, &args[p.keys], p.max, p.count, shape)? {
+        if ctx.propagating() {
+            ctx.propagate_as(zpop_argv(p.max, key, Some(n)));
+        }
+    }
     Ok(())
 }
 

@@ -341,6 +341,7 @@ impl Store {
         self.expired.push(super::Expired {
             db,
             key: super::SmallBytes::new(key),
+            evicted: true,
         });
         self.signals.modified(db, key);
         self.signals

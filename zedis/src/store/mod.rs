@@ -391,6 +391,9 @@ pub struct StoreStats {
 pub struct Expired {
     pub db: usize,
     pub key: SmallBytes,
+    /// Evicted (`maxmemory`) rather than expired: decides which `lazyfree-lazy-*` option picks
+    /// UNLINK over DEL in the log.
+    pub evicted: bool,
 }
 
 /// All databases plus the clock and counters.
@@ -472,7 +475,11 @@ impl Store {
             self.signals.modified(db, key);
             self.signals
                 .event(StoreEventKind::Expired, signals::EVENT_EXPIRED, db, key);
-            self.expired.push(Expired { db, key: e.key });
+            self.expired.push(Expired {
+                db,
+                key: e.key,
+                evicted: false,
+            });
         }
     }
 
