@@ -237,6 +237,11 @@ impl Server {
         self.kind
     }
 
+    /// Its process id (for prlimit, /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The loopback port it listens on.
     pub fn port(&self) -> u16 {
         self.port

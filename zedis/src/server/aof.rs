@@ -283,7 +283,10 @@ pub fn deliver(
         eng.aof.submit();
         if let Some(w) = &eng.aof.writer {
             let mut g = w.shared.lock();
-            if g.synced < g.submitted || !g.held.is_empty() {
+            // While the file cannot be written, writes are refused and only the replies already
+            // held wait for the recovery; reads and refusals go out, so the server stays usable.
+            let failed = g.error.is_some();
+            if !failed && (g.synced < g.submitted || !g.held.is_empty()) {
                 let seq = g.submitted;
                 g.held.push_back(Held {
                     seq,
