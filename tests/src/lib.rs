@@ -9,6 +9,7 @@
 //! - [`corpus`] parses the corpus files; [`diff`] runs and compares them.
 
 pub mod aof;
+pub mod aof_log;
 pub mod conn;
 pub mod corpus;
 pub mod diff;

@@ -114,56 +114,15 @@ impl Server {
     }
 
     fn start_once(kind: Kind, extra_args: &[&str]) -> anyhow::Result<Self> {
-        let program = match kind {
-            Kind::Redis => PathBuf::from("redis-server"),
-            Kind::Zedis => {
-                let bin = zedis_binary()?;
-                if !bin.exists() {
-                    bail!(
-                        "zedis binary not found at {}: build it first (`cargo build -p zedis`, \
-                         same profile as the tests) or set ZEDIS_BIN",
-                        bin.display()
-                    );
-                }
-                bin
-            }
-        };
-        let dir = TempDir::new(kind.name()).context("cannot create a temporary directory")?;
-        let log = dir.path().join("server.log");
-        let log_file = File::create(&log).context("cannot create the server log file")?;
-        let log_err = log_file
-            .try_clone()
-            .context("cannot clone the log file handle")?;
-        let port = free_port();
-        let port_text = port.to_string();
-        let dir_text = dir.path().to_string_lossy().into_owned();
-        let mut args: Vec<&str> = vec![
-            "--port",
-            &port_text,
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            &dir_text,
-        ];
-        args.extend_from_slice(extra_args);
-        let child = Command::new(&program)
-            .args(&args)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log_file))
-            .stderr(Stdio::from(log_err))
-            .spawn();
-        let child = match child {
-            Ok(child) => child,
-            Err(e) if e.kind() == io::ErrorKind::NotFound && kind == Kind::Redis => {
-                bail!("redis-server is not on PATH: {INSTALL_REDIS_HINT}")
-            }
-            Err(e) => return Err(e).with_context(|| format!("cannot start {}", program.display())),
-        };
+        let launch = Launch::spawn(kind, extra_args)?;
+        let Launch {
+            child,
+            port,
+            log,
+            dir,
+            program,
+            args,
+        } = launch;
         let mut server = Server {
             kind,
             child,
@@ -181,6 +140,71 @@ impl Server {
             );
         }
         Ok(server)
+    }
+
+    /// Starts a server of `kind` exactly as [`Server::start`] does, for a test that expects it to
+    /// refuse to start: waits for the process to exit on its own and returns its status and
+    /// output. Fails as soon as the server answers PING instead (it started), or after `timeout`.
+    pub fn run_to_exit(
+        kind: Kind,
+        extra_args: &[&str],
+        timeout: Duration,
+    ) -> anyhow::Result<Exited> {
+        // A port taken between free_port() and the bind is not the refusal the test wants.
+        let mut attempt = 1;
+        loop {
+            let exited = Self::run_to_exit_once(kind, extra_args, timeout)?;
+            let clash = exited
+                .log
+                .to_ascii_lowercase()
+                .contains("address already in use");
+            if !clash || attempt >= BIND_ATTEMPTS {
+                return Ok(exited);
+            }
+            attempt += 1;
+        }
+    }
+
+    fn run_to_exit_once(
+        kind: Kind,
+        extra_args: &[&str],
+        timeout: Duration,
+    ) -> anyhow::Result<Exited> {
+        let Launch {
+            mut child,
+            port,
+            log,
+            dir: _dir,
+            ..
+        } = Launch::spawn(kind, extra_args)?;
+        let read_log = || match std::fs::read(&log) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => format!("<cannot read {}: {e}>", log.display()),
+        };
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().context("cannot poll the child")? {
+                return Ok(Exited {
+                    status,
+                    log: read_log(),
+                });
+            }
+            let started = matches!(
+                RawConn::connect(port).map(|mut c| c.request(&["PING"])),
+                Ok(Ok(reply)) if reply == b"+PONG\r\n"
+            );
+            if started || start.elapsed() >= timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!(
+                    "{} {} instead of refusing to start; its output:\n{}",
+                    kind.name(),
+                    if started { "started" } else { "kept running" },
+                    read_log()
+                );
+            }
+            std::thread::sleep(STARTUP_POLL);
+        }
     }
 
     /// Polls until a PING on a fresh connection gets `+PONG`.
@@ -213,6 +237,11 @@ impl Server {
         self.kind
     }
 
+    /// Its process id (for prlimit, /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The loopback port it listens on.
     pub fn port(&self) -> u16 {
         self.port
@@ -234,6 +263,13 @@ impl Server {
         })
     }
 
+    /// Kills the process with SIGKILL (no shutdown code runs: a crash) and waits for it. The
+    /// data directory a test passed with `--dir` survives for a restart on it.
+    pub fn kill(self) {
+        // Drop does the killing and reaping.
+        drop(self);
+    }
+
     /// Whether the process is still running (false once it has exited or crashed).
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -246,6 +282,92 @@ impl Server {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) => format!("<cannot read {}: {e}>", self.log.display()),
         }
+    }
+}
+
+/// How a server that was expected to refuse to start ended (see [`Server::run_to_exit`]).
+#[derive(Debug)]
+pub struct Exited {
+    /// Its exit status.
+    pub status: std::process::ExitStatus,
+    /// Everything it wrote to stdout/stderr.
+    pub log: String,
+}
+
+/// A spawned, not yet checked server process with everything [`Server`] keeps about it.
+struct Launch {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    dir: TempDir,
+    program: PathBuf,
+    args: Vec<String>,
+}
+
+impl Launch {
+    /// Spawns a server of `kind` on a free port with redis-server style arguments
+    /// (`--port P --bind 127.0.0.1 --save '' --appendonly no --dir <tmp>` then `extra_args`),
+    /// its output going to `server.log` in its own temporary directory.
+    fn spawn(kind: Kind, extra_args: &[&str]) -> anyhow::Result<Self> {
+        let program = match kind {
+            Kind::Redis => PathBuf::from("redis-server"),
+            Kind::Zedis => {
+                let bin = zedis_binary()?;
+                if !bin.exists() {
+                    bail!(
+                        "zedis binary not found at {}: build it first (`cargo build -p zedis`, \
+                         same profile as the tests) or set ZEDIS_BIN",
+                        bin.display()
+                    );
+                }
+                bin
+            }
+        };
+        let dir = TempDir::new(kind.name()).context("cannot create a temporary directory")?;
+        let log = dir.path().join("server.log");
+        let log_file = File::create(&log).context("cannot create the server log file")?;
+        let log_err = log_file
+            .try_clone()
+            .context("cannot clone the log file handle")?;
+        let port = free_port();
+        let mut args: Vec<String> = [
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            &dir.path().to_string_lossy(),
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        args.extend(extra_args.iter().map(|a| a.to_string()));
+        let child = Command::new(&program)
+            .args(&args)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log_file))
+            .stderr(Stdio::from(log_err))
+            .spawn();
+        let child = match child {
+            Ok(child) => child,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && kind == Kind::Redis => {
+                bail!("redis-server is not on PATH: {INSTALL_REDIS_HINT}")
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot start {}", program.display())),
+        };
+        Ok(Self {
+            child,
+            port,
+            log,
+            dir,
+            program,
+            args,
+        })
     }
 }
 

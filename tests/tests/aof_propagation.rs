@@ -18,7 +18,7 @@ use zedis::commands;
 use zedis::config::Config;
 use zedis::server::mailbox::Mailbox;
 use zedis::server::state::{Client, Engine};
-use zedis_tests::aof::{
+use zedis_tests::aof_log::{
     current_incr_file, format_expected, parse_commands, parse_expected, render_all,
 };
 use zedis_tests::corpus::{parse, Action, Case};

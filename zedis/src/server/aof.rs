@@ -26,6 +26,7 @@ use super::log;
 use super::mailbox::Mailbox;
 use super::state::Engine;
 use crate::config::AppendFsync;
+use crate::persist::aof::encode;
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::fs::File;
@@ -156,72 +157,15 @@ pub fn feed(eng: &mut Engine, db: usize, argv: &[Bytes]) {
         let now = eng.store.now_ms / 1000;
         if now != aof.last_ts {
             aof.last_ts = now;
-            aof.buf.extend_from_slice(b"#TS:");
-            push_int(&mut aof.buf, now as i64);
-            aof.buf.extend_from_slice(b"\r\n");
+            encode::encode_timestamp(&mut aof.buf, now as i64);
         }
     }
     if aof.selected != Some(db) {
-        let mut n = itoa_buf();
-        let s = fmt_int(&mut n, db as i64);
-        encode(&mut aof.buf, &[b"SELECT".as_slice(), s]);
+        encode::encode_select(&mut aof.buf, db as u32);
         aof.selected = Some(db);
     }
-    encode_args(&mut aof.buf, argv);
-}
-
-fn itoa_buf() -> [u8; 24] {
-    [0u8; 24]
-}
-
-fn fmt_int(buf: &mut [u8; 24], v: i64) -> &[u8] {
-    let mut i = buf.len();
-    let neg = v < 0;
-    let mut u = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    if neg {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
-}
-
-fn push_int(out: &mut Vec<u8>, v: i64) {
-    let mut b = itoa_buf();
-    out.extend_from_slice(fmt_int(&mut b, v));
-}
-
-fn encode_args(out: &mut Vec<u8>, argv: &[Bytes]) {
-    out.push(b'*');
-    push_int(out, argv.len() as i64);
-    out.extend_from_slice(b"\r\n");
-    for a in argv {
-        out.push(b'$');
-        push_int(out, a.len() as i64);
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-}
-
-fn encode(out: &mut Vec<u8>, argv: &[&[u8]]) {
-    out.push(b'*');
-    push_int(out, argv.len() as i64);
-    out.extend_from_slice(b"\r\n");
-    for a in argv {
-        out.push(b'$');
-        push_int(out, a.len() as i64);
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
+    aof.buf.reserve(encode::encoded_len(argv));
+    encode::encode_args(&mut aof.buf, argv);
 }
 
 impl Aof {
@@ -339,7 +283,10 @@ pub fn deliver(
         eng.aof.submit();
         if let Some(w) = &eng.aof.writer {
             let mut g = w.shared.lock();
-            if g.synced < g.submitted || !g.held.is_empty() {
+            // While the file cannot be written, writes are refused and only the replies already
+            // held wait for the recovery; reads and refusals go out, so the server stays usable.
+            let failed = g.error.is_some();
+            if !failed && (g.synced < g.submitted || !g.held.is_empty()) {
                 let seq = g.submitted;
                 g.held.push_back(Held {
                     seq,

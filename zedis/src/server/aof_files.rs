@@ -112,6 +112,11 @@ pub fn startup(eng: &mut Engine) -> Result<(), String> {
     let dir = aof_dir(&eng.config);
     let filename = eng.config.appendfilename.clone();
     let m = manifest::load(&dir, &filename).map_err(aof_err)?;
+    let old_style = eng.config.dir.join(&filename);
+    let m = match m {
+        None if old_style.is_file() => Some(upgrade(eng, &dir, &filename, &old_style)?),
+        m => m,
+    };
     match m {
         None => {
             if let Some(p) = persistence::startup_file(&eng.config) {
@@ -147,6 +152,24 @@ pub fn startup(eng: &mut Engine) -> Result<(), String> {
         }
     }
     open_for_append(eng)
+}
+
+/// A single-file AOF of Redis 4-6 (`dir/appendonly.aof`): moved into the AOF directory as its
+/// base, under a new manifest, as Redis 7 upgrades it.
+fn upgrade(eng: &mut Engine, dir: &Path, filename: &str, old: &Path) -> Result<Manifest, String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("Can't create the AOF directory {}: {e}", dir.display()))?;
+    let m =
+        Manifest::parse(format!("file {filename} seq 1 type b\n").as_bytes()).map_err(aof_err)?;
+    std::fs::rename(old, dir.join(filename))
+        .map_err(|e| format!("Can't move {} into {}: {e}", old.display(), dir.display()))?;
+    sync_dir(&eng.config.dir);
+    manifest::write_atomic(dir, filename, &m).map_err(aof_err)?;
+    log::notice(&format!(
+        "Successfully migrated an old-style AOF into the AOF directory {}",
+        dir.display()
+    ));
+    Ok(m)
 }
 
 fn create_file(p: &Path) -> Result<File, String> {
@@ -217,8 +240,11 @@ fn load_base(eng: &mut Engine, path: &Path, last: bool) -> Result<(), String> {
     let n = File::open(path)
         .and_then(|mut f| f.read(&mut head))
         .map_err(|e| format!("Can't read {}: {e}", path.display()))?;
+    let resp_name = path.extension().is_some_and(|e| e == "aof");
     match pformat::detect(&head[..n]) {
-        Some(Format::Zdb) | Some(Format::Rdb) => {
+        // An `.aof` base starting with `REDIS` is an RDB preamble followed by commands: replay
+        // reads both.
+        Some(Format::Zdb) | Some(Format::Rdb) if !(resp_name && head.starts_with(b"REDIS")) => {
             let started = Instant::now();
             let loaded = persistence::load_file(
                 path,
@@ -282,9 +308,14 @@ fn replay(eng: &mut Engine, path: &Path, last: bool) -> Result<(), String> {
         let (offset, line, argv) = match item {
             Item::Command { offset, line, argv } => (offset, line, argv),
             Item::RdbPreamble => {
-                return Err(format!(
-                    "{name} starts with an RDB preamble inside a RESP file (a Redis 4-6 single-file AOF); convert it first with `zedis-aof rewrite`"
-                ))
+                // A snapshot first, then commands (Redis 4-6 `aof-use-rdb-preamble`).
+                let lim = persistence::limits(&eng.config);
+                let now = eng.store.now_ms;
+                let mut v = persistence::Loader::new(&mut eng.store, now);
+                reader
+                    .read_preamble(&mut v, &lim)
+                    .map_err(|e| format!("Bad RDB preamble in {name}: {e}; {manifest_hint}"))?;
+                continue;
             }
             _ => continue,
         };

@@ -845,11 +845,23 @@ impl<R: Read> Read for Counting<R> {
 
 /// Fills a store from records, dropping keys that expired before the load (as a Redis master
 /// does) and refusing what zedis cannot hold.
-struct Loader<'a> {
+pub(crate) struct Loader<'a> {
     store: &'a mut Store,
     now_ms: u64,
-    keys: u64,
-    expired: u64,
+    pub keys: u64,
+    pub expired: u64,
+}
+
+impl<'a> Loader<'a> {
+    /// A visitor that loads records straight into `store` (an AOF's RDB preamble).
+    pub(crate) fn new(store: &'a mut Store, now_ms: u64) -> Loader<'a> {
+        Loader {
+            store,
+            now_ms,
+            keys: 0,
+            expired: 0,
+        }
+    }
 }
 
 impl Visitor for Loader<'_> {
