@@ -621,3 +621,35 @@ fn directory_verdicts_agree_with_redis_check_aof() {
         assert_eq!(ours.len(), damaged.map_or(3, |d| d + 1));
     }
 }
+
+/// `timestamp_cut` picks the offset redis-check-aof `--truncate-to-timestamp` cuts at.
+#[test]
+fn timestamp_cut_agrees_with_redis_check_aof() {
+    let tmp = Scratch::new("ts");
+    let mut b = Vec::new();
+    for ts in [100, 200, 300] {
+        encode_timestamp(&mut b, ts);
+        encode_command(&mut b, &[b"SET", b"k", ts.to_string().as_bytes()]);
+        encode_command(&mut b, &[b"INCR", b"n"]);
+    }
+    for to in [50i64, 100, 150, 250, 300, 400] {
+        let ours = zedis::persist::aof::timestamp_cut(&mut Reader::new(&b[..]), to).unwrap();
+        let path = tmp.0.join("ts.aof");
+        fs::write(&path, &b).unwrap();
+        let out = Command::new(CHECK_AOF)
+            .arg("--truncate-to-timestamp")
+            .arg(to.to_string())
+            .arg(&path)
+            .output()
+            .unwrap();
+        let len = fs::metadata(&path).unwrap().len();
+        match ours {
+            // Nothing would be left: Redis refuses and leaves the file alone.
+            Some(0) => assert!(!out.status.success() && len == b.len() as u64),
+            Some(at) => assert!(out.status.success() && len == at, "{to}: {at} vs {len}"),
+            None => assert!(out.status.success() && len == b.len() as u64),
+        }
+    }
+    let bad = b"*1\r\n$4\r\nPING\r\n#TS:12x\r\n";
+    assert!(zedis::persist::aof::timestamp_cut(&mut Reader::new(&bad[..]), 1).is_err());
+}

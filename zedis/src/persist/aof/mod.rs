@@ -13,7 +13,8 @@ pub mod rewrite;
 pub use encode::{encode_command, encode_select, encode_timestamp};
 pub use manifest::{AofFile, AofSet, BaseKind, FileKind, Manifest, ManifestEntry};
 pub use reader::{
-    verify, verify_reader, verify_set, Item, Limits, Problem, ProblemKind, Reader, Verdict,
+    timestamp_cut, verify, verify_reader, verify_set, Item, Limits, Problem, ProblemKind, Reader,
+    Verdict,
 };
 pub use rewrite::{encode_key, Rewriter, ITEMS_PER_CMD};
 
