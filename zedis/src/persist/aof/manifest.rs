@@ -1,6 +1,7 @@
 //! The AOF manifest (`appendonly.aof.manifest` in `appenddirname`) and the file names of Redis 7's
 //! multi-part AOF: parsing with exactly Redis's rules, writing in exactly Redis's form (so a
-//! manifest zedis rewrites is byte-identical to the one Redis would write), the sequence-number
+//! manifest zedis rewrites is byte-identical to the one Redis would write; the one exception is a
+//! name with a `'`, quoted so that it reads back), the sequence-number
 //! bookkeeping of a rewrite, atomic replacement on disk, and [`AofSet`], the files to load in
 //! order. It knows nothing about what the files hold.
 //!
@@ -307,6 +308,20 @@ impl Manifest {
             base_seq,
             incr_seq: max_incr_seq,
         })
+    }
+
+    /// The manifest Redis makes when it adopts a single-file AOF from before 7.0 (moved into
+    /// the AOF directory under its own name): that file as base 1.
+    pub fn upgrade(appendfilename: &str) -> Manifest {
+        Manifest {
+            entries: vec![ManifestEntry {
+                name: appendfilename.to_string(),
+                seq: 1,
+                kind: FileKind::Base,
+            }],
+            base_seq: 1,
+            incr_seq: 0,
+        }
     }
 
     /// The manifest as Redis writes it: the base, then history files, then incr files, each
@@ -680,6 +695,10 @@ mod tests {
              file appendonly.aof.1.incr.aof seq 1 type h\n\
              file appendonly.aof.1.base.rdb seq 1 type h\n\
              file appendonly.aof.2.incr.aof seq 2 type i\n"
+        );
+        assert_eq!(
+            Manifest::upgrade("appendonly.aof").to_bytes(),
+            b"file appendonly.aof seq 1 type b\n"
         );
         let gone = m.take_history();
         assert_eq!(gone.len(), 2);
