@@ -368,14 +368,17 @@ impl Manifest {
         self.base().into_iter().chain(self.incrs())
     }
 
-    /// The sequence number the next base file gets.
+    /// The sequence number the next base file gets. (Entries pushed by hand count too, so the
+    /// counter never falls behind what the manifest lists.)
     pub fn next_base_seq(&self) -> i64 {
-        self.base_seq.saturating_add(1)
+        let listed = self.base().map_or(0, |b| b.seq);
+        self.base_seq.max(listed).saturating_add(1)
     }
 
     /// The sequence number the next incr file gets.
     pub fn next_incr_seq(&self) -> i64 {
-        self.incr_seq.saturating_add(1)
+        let listed = self.incrs().map(|e| e.seq).max().unwrap_or(0);
+        self.incr_seq.max(listed).saturating_add(1)
     }
 
     /// A rewrite's new base: the current base (if any) becomes the first history file, and a
@@ -700,6 +703,13 @@ mod tests {
             Manifest::upgrade("appendonly.aof").to_bytes(),
             b"file appendonly.aof seq 1 type b\n"
         );
+        let mut by_hand = Manifest::new();
+        by_hand.entries.push(ManifestEntry {
+            name: "x".into(),
+            seq: 41,
+            kind: FileKind::Incr,
+        });
+        assert_eq!(by_hand.new_incr("x"), "x.42.incr.aof");
         let gone = m.take_history();
         assert_eq!(gone.len(), 2);
         assert_eq!(m.entries.len(), 2);
