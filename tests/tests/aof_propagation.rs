@@ -3,7 +3,8 @@
 //! compared with `corpus/aof/propagation.expected` (so that file is Redis's word, checked on
 //! every run; `ZEDIS_UPDATE_AOF=1` rewrites it from Redis). The same cases run through zedis's
 //! engine in-process (propagation logged to memory) and through the zedis binary with an AOF,
-//! and must log exactly the same commands.
+//! and must log exactly the same commands. The same cases also compare, command by command, how
+//! much each raises the change counter (INFO `rdb_changes_since_last_save`) on both servers.
 //!
 //! `ZEDIS_AOF_FILTER=prefix` runs a subset.
 
@@ -99,6 +100,10 @@ fn run_on_server(server: &Server, case: &Case) -> Vec<String> {
     let file = current_incr_file(server.dir(), "appendonlydir").expect("the server's incr AOF");
     let start = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
     let mut bg = Vec::new();
+    // The main connection's database (BG clients start in it); SELECT inside MULTI is not
+    // tracked, so cases do not block after one.
+    let mut db = "0".to_string();
+    let mut in_multi = false;
     for step in &case.steps {
         match &step.action {
             Action::Sleep(d) => std::thread::sleep(*d),
@@ -109,6 +114,9 @@ fn run_on_server(server: &Server, case: &Case) -> Vec<String> {
             Action::Command { args, .. } => {
                 if let Some(cmd) = background(args) {
                     let mut c = server.connect();
+                    let select = ["SELECT".to_string(), db.to_string()];
+                    c.request(&select)
+                        .expect("select the background client's database");
                     c.send(cmd).expect("send a background command");
                     bg.push(c);
                     let deadline = Instant::now() + Duration::from_secs(5);
@@ -122,8 +130,21 @@ fn run_on_server(server: &Server, case: &Case) -> Vec<String> {
                         std::thread::sleep(Duration::from_millis(5));
                     }
                 } else {
-                    conn.request(args)
+                    let reply = conn
+                        .request(args)
                         .unwrap_or_else(|e| panic!("{}: `{}`: {e}", case.name, step.text));
+                    // Outside a transaction, a successful SELECT moves the connection.
+                    if args[0].eq_ignore_ascii_case(b"select") && reply == b"+OK\r\n" && !in_multi {
+                        db = String::from_utf8_lossy(&args[1]).into_owned();
+                    }
+                    if args[0].eq_ignore_ascii_case(b"multi") {
+                        in_multi = true;
+                    }
+                    if args[0].eq_ignore_ascii_case(b"exec")
+                        || args[0].eq_ignore_ascii_case(b"discard")
+                    {
+                        in_multi = false;
+                    }
                 }
             }
         }
@@ -170,7 +191,9 @@ fn run_in_process(case: &Case) -> Vec<String> {
                 let (client, args) = match background(args) {
                     Some(rest) => {
                         next_id += 1;
-                        (Some(new_client(next_id)), rest)
+                        let mut c = new_client(next_id);
+                        c.db = main.db;
+                        (Some(c), rest)
                     }
                     None => (None, args.as_slice()),
                 };
@@ -259,4 +282,90 @@ fn zedis_server_matches_redis() {
         .map(|c| (c.name.clone(), run_on_server(&server, c)))
         .collect();
     check("zedis", &got);
+}
+
+fn changes_since_save(conn: &mut RawConn) -> i64 {
+    let info = conn.request(&["INFO", "persistence"]).unwrap_or_default();
+    String::from_utf8_lossy(&info)
+        .lines()
+        .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(-1)
+}
+
+/// Runs `case` and returns, for each command of the main connection, how much it raised the
+/// server's change counter (INFO `rdb_changes_since_last_save`: Redis's `server.dirty`).
+fn dirty_deltas(server: &Server, case: &Case) -> Vec<String> {
+    let mut conn = server.connect();
+    conn.request(&["FLUSHALL"]).expect("FLUSHALL");
+    let mut bg = Vec::new();
+    let mut db = "0".to_string();
+    let mut deltas = Vec::new();
+    let mut before = 0;
+    let mut multi_before: Option<i64> = None;
+    for step in &case.steps {
+        match &step.action {
+            Action::Sleep(d) => std::thread::sleep(*d),
+            Action::Raw(_) => panic!("{}: raw steps are not supported here", case.name),
+            Action::Command { args, .. } => {
+                if let Some(cmd) = background(args) {
+                    let mut c = server.connect();
+                    c.request(&["SELECT".to_string(), db.clone()])
+                        .expect("select the background client's database");
+                    c.send(cmd).expect("send a background command");
+                    bg.push(c);
+                    let deadline = Instant::now() + Duration::from_secs(5);
+                    while blocked_clients(&mut conn) < bg.len() {
+                        assert!(Instant::now() < deadline, "{}: did not block", case.name);
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    continue;
+                }
+                // INFO inside MULTI would be queued: a transaction is counted as a whole, from
+                // before its MULTI to after its EXEC or DISCARD.
+                let is = |name: &[u8]| args[0].eq_ignore_ascii_case(name);
+                if multi_before.is_none() {
+                    before = changes_since_save(&mut conn);
+                }
+                let reply = conn
+                    .request(args)
+                    .unwrap_or_else(|e| panic!("{}: `{}`: {e}", case.name, step.text));
+                if is(b"select") && reply == b"+OK\r\n" && multi_before.is_none() {
+                    db = String::from_utf8_lossy(&args[1]).into_owned();
+                }
+                if is(b"multi") && reply == b"+OK\r\n" {
+                    multi_before = Some(before);
+                    continue;
+                }
+                if multi_before.is_some() && !is(b"exec") && !is(b"discard") {
+                    continue;
+                }
+                let start = multi_before.take().unwrap_or(before);
+                let after = changes_since_save(&mut conn);
+                deltas.push(format!("{} => {}", step.text, after - start));
+            }
+        }
+    }
+    deltas
+}
+
+/// Every command raises the change counter by what Redis's raises `server.dirty` (save points
+/// and INFO depend on the amount, not only on whether anything changed).
+#[test]
+fn zedis_counts_changes_as_redis() {
+    let args = &["--enable-debug-command", "yes"];
+    let redis = Server::redis(args);
+    let zedis = Server::zedis(args);
+    let mut report = String::new();
+    for case in cases() {
+        let want = dirty_deltas(&redis, &case);
+        let got = dirty_deltas(&zedis, &case);
+        if want != got {
+            report.push_str(&format!(
+                "{}:\n  Redis: {want:?}\n  zedis: {got:?}\n",
+                case.name
+            ));
+        }
+    }
+    assert!(report.is_empty(), "change counts differ:\n{report}");
 }

@@ -318,3 +318,36 @@ fn keys_reaped_by_scan_or_randomkey_are_not_wrapped() {
     s.run(&["EXEC"]);
     assert_log(&mut s, &["MULTI", "DEL a", "SET c 1", "EXEC"]);
 }
+
+#[test]
+fn a_client_served_in_another_database_logs_its_select() {
+    let mut s = Server::new();
+    s.run(&["SET", "a", "1"]);
+    let mut w = client(30);
+    s.run_as(&mut w, &["SELECT", "3"]);
+    s.run_as(&mut w, &["BRPOP", "l", "0"]);
+    assert!(w.blocked.is_some());
+    s.eng.clients.insert(w.id, Box::new(w));
+    s.run(&["SELECT", "3"]);
+    s.run(&["MULTI"]);
+    s.run(&["LPUSH", "l", "x"]);
+    s.run(&["SELECT", "0"]);
+    s.run(&["SET", "b", "2"]);
+    s.run(&["EXEC"]);
+    // The served pop is logged after the transaction that fed it, on its own.
+    assert_log(
+        &mut s,
+        &[
+            "SELECT 0",
+            "SET a 1",
+            "SELECT 3",
+            "MULTI",
+            "LPUSH l x",
+            "SELECT 0",
+            "SET b 2",
+            "EXEC",
+            "SELECT 3",
+            "RPOP l",
+        ],
+    );
+}

@@ -270,15 +270,26 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdRe
     check_string(ctx, key)?;
     let mut replies: Vec<Option<i64>> = Vec::with_capacity(nreplies);
     let mut ow = Overflow::Wrap;
-    // As Redis: a write counts as a change when the string was created or grew, or when it
-    // changed the field's value (a SET of the value already there is no change, and is not
-    // logged).
+    // As Redis: every write that did not fail counts as one change when the string was created
+    // or had to grow for the highest field written, otherwise only when it changed the field's
+    // value (a SET of the value already there is no change, and is not logged).
     let old_len = ctx.eng.store.peek(ctx.db(), key).map(|e| {
         let mut s = [0u8; 20];
         e.value.str_bytes(&mut s).map_or(0, |b| b.len())
     });
-    let (mut wrote, mut differs) = (false, false);
-    let grew = {
+    let needed = ops
+        .iter()
+        .filter_map(|o| match o {
+            FieldOp::Set(t, off, _) | FieldOp::Incr(t, off, _) => {
+                Some((off + u64::from(t.bits) - 1) / 8 + 1)
+            }
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let grows = old_len.is_none_or(|l| (l as u64) < needed);
+    let mut changes = 0u64;
+    {
         let v = str_mut(ctx, key)?;
         for op in &ops {
             match op {
@@ -287,25 +298,24 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdRe
                 FieldOp::Set(t, off, val) => {
                     let before = bits::bitfield_get(v, *t, *off);
                     let r = bits::bitfield_set(v, *t, *off, *val, ow);
-                    wrote |= r.is_some();
-                    differs |= r.is_some() && bits::bitfield_get(v, *t, *off) != before;
+                    if r.is_some() && (grows || bits::bitfield_get(v, *t, *off) != before) {
+                        changes += 1;
+                    }
                     replies.push(r.map(|w| w.reply));
                 }
                 FieldOp::Incr(t, off, by) => {
                     let before = bits::bitfield_get(v, *t, *off);
                     let r = bits::bitfield_incrby(v, *t, *off, *by, ow);
-                    wrote |= r.is_some();
-                    differs |= r.is_some() && bits::bitfield_get(v, *t, *off) != before;
+                    if r.is_some() && (grows || bits::bitfield_get(v, *t, *off) != before) {
+                        changes += 1;
+                    }
                     replies.push(r.map(|w| w.reply));
                 }
             }
         }
-        old_len != Some(v.len())
-    };
-    let changed = wrote && (grew || differs);
-    if changed {
-        ctx.eng.dirty += 1;
     }
+    let changed = changes > 0;
+    ctx.eng.dirty += changes;
     ctx.out.array(replies.len());
     for r in replies {
         match r {

@@ -327,6 +327,19 @@ pub fn bzmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// serveClientBlockedOnList / serveClientsBlockedOnSortedSetKey propagate.
 pub fn serve(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockOp) -> bool {
     let db = ctx.db();
+    // Redis's serveClientBlockedOnList counts no change for a served BLPOP/BRPOP/BLMOVE (only
+    // BLMPOP's range pop and the sorted-set pops count theirs): INFO and save points see the
+    // same numbers.
+    let dirty = ctx.eng.dirty;
+    if matches!(op, BlockOp::Pop(_) | BlockOp::Move { .. }) {
+        let served = serve_op(ctx, key, op, db);
+        ctx.eng.dirty = dirty;
+        return served;
+    }
+    serve_op(ctx, key, op, db)
+}
+
+fn serve_op(ctx: &mut Ctx<'_>, key: &[u8], op: &BlockOp, db: usize) -> bool {
     match op {
         BlockOp::Pop(end) => {
             let served = pop_reply(ctx, key, *end, None, false) > 0;

@@ -139,8 +139,10 @@ pub fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let added = lookup_or_create(&mut ctx.eng.store, db, dst)?.add(m, max);
     ctx.touch(src);
+    // One change for the removal and one for the addition, as Redis counts them.
     ctx.eng.dirty += 1;
     if added {
+        ctx.eng.dirty += 1;
         ctx.modified(dst, notify::SET, "sadd");
     }
     ctx.out.int(1);

@@ -336,6 +336,7 @@ fn replay_some(eng: &mut Engine, load: &mut AofLoad) -> Result<bool, String> {
     };
     let manifest_hint = "make a backup of the AOF directory, then check it with `zedis-aof verify` and repair it with `zedis-aof fix`";
     let mut clock = Instant::now();
+    eng.store.now_ms = super::clock::unix_millis();
     for _ in 0..REPLAY_BATCH {
         let item = match rp.reader.next() {
             Ok(Some(item)) => item,
