@@ -209,3 +209,96 @@ fn aof_bgsave_bgrewriteaof_interplay_redis() {
 fn aof_bgsave_bgrewriteaof_interplay_zedis() {
     interplay(Kind::Zedis);
 }
+
+/// While a big AOF replays, clients get `-LOADING` and INFO says `loading:1`; afterwards every
+/// command of the file is applied.
+fn loading_replies_loading(kind: Kind) {
+    const N: usize = 1_000_000;
+    let data = TempDir::new("aof-loading").expect("tempdir");
+    let aof = data.path().join(AOF_DIR);
+    std::fs::create_dir_all(&aof).expect("mkdir");
+    std::fs::write(
+        aof.join("appendonly.aof.manifest"),
+        "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n",
+    )
+    .expect("manifest");
+    std::fs::write(aof.join("appendonly.aof.1.base.aof"), b"").expect("base");
+    let mut incr = Vec::with_capacity(N * 40);
+    for i in 0..N {
+        let k = format!("key:{i:08}");
+        incr.extend_from_slice(
+            format!("*3\r\n$3\r\nSET\r\n${}\r\n{k}\r\n$5\r\nvalue\r\n", k.len()).as_bytes(),
+        );
+    }
+    std::fs::write(aof.join("appendonly.aof.1.incr.aof"), &incr).expect("incr");
+    drop(incr);
+    // Start without waiting for PING (it may be refused with -LOADING).
+    let port = zedis_tests::server::free_port();
+    let program = match kind {
+        Kind::Redis => std::path::PathBuf::from("redis-server"),
+        Kind::Zedis => zedis_tests::server::zedis_binary().expect("zedis binary"),
+    };
+    let mut child = std::process::Command::new(program)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--dir",
+        ])
+        .arg(data.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut saw_loading = false;
+    let start = Instant::now();
+    let keys = loop {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "never finished loading"
+        );
+        let Ok(cl) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) else {
+            continue;
+        };
+        let Ok(mut c) = cl.get_connection() else {
+            std::thread::sleep(Duration::from_millis(2));
+            continue;
+        };
+        match redis::cmd("DBSIZE").query::<u64>(&mut c) {
+            Ok(n) => break n,
+            Err(e) => {
+                assert!(e.to_string().to_lowercase().contains("loading"), "{e}");
+                let inf: String = redis::cmd("INFO")
+                    .arg("persistence")
+                    .query(&mut c)
+                    .expect("info");
+                assert!(inf.contains("loading:1"), "-LOADING but INFO says:\n{inf}");
+                saw_loading = true;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(keys, N as u64, "{}: not every command applied", kind.name());
+    assert!(
+        saw_loading,
+        "{}: never answered -LOADING during a {N}-command load",
+        kind.name()
+    );
+}
+
+#[test]
+fn aof_loading_replies_loading_redis() {
+    loading_replies_loading(Kind::Redis);
+}
+
+#[test]
+fn aof_loading_replies_loading_zedis() {
+    loading_replies_loading(Kind::Zedis);
+}

@@ -621,3 +621,156 @@ fn directory_verdicts_agree_with_redis_check_aof() {
         assert_eq!(ours.len(), damaged.map_or(3, |d| d + 1));
     }
 }
+
+/// `timestamp_cut` picks the offset redis-check-aof `--truncate-to-timestamp` cuts at.
+#[test]
+fn timestamp_cut_agrees_with_redis_check_aof() {
+    let tmp = Scratch::new("ts");
+    let mut b = Vec::new();
+    for ts in [100, 200, 300] {
+        encode_timestamp(&mut b, ts);
+        encode_command(&mut b, &[b"SET", b"k", ts.to_string().as_bytes()]);
+        encode_command(&mut b, &[b"INCR", b"n"]);
+    }
+    for to in [50i64, 100, 150, 250, 300, 400] {
+        let ours = zedis::persist::aof::timestamp_cut(&mut Reader::new(&b[..]), to).unwrap();
+        let path = tmp.0.join("ts.aof");
+        fs::write(&path, &b).unwrap();
+        let out = Command::new(CHECK_AOF)
+            .arg("--truncate-to-timestamp")
+            .arg(to.to_string())
+            .arg(&path)
+            .output()
+            .unwrap();
+        let len = fs::metadata(&path).unwrap().len();
+        match ours {
+            // Nothing would be left: Redis refuses and leaves the file alone.
+            Some(0) => assert!(!out.status.success() && len == b.len() as u64),
+            Some(at) => assert!(out.status.success() && len == at, "{to}: {at} vs {len}"),
+            None => assert!(out.status.success() && len == b.len() as u64),
+        }
+    }
+    let bad = b"*1\r\n$4\r\nPING\r\n#TS:12x\r\n";
+    assert!(zedis::persist::aof::timestamp_cut(&mut Reader::new(&bad[..]), 1).is_err());
+}
+
+/// A redis-server on a free port over `dir`, stopped (without saving) on drop.
+struct RedisServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl RedisServer {
+    fn start(dir: &Path, extra: &[&str]) -> RedisServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("/usr/bin/redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .arg("--dir")
+            .arg(dir)
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let s = RedisServer { child, port };
+        for _ in 0..200 {
+            if s.cli(&["PING"]) == "PONG" {
+                return s;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("redis-server did not start");
+    }
+
+    fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new("/usr/bin/redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.cli(&["SHUTDOWN", "NOSAVE"]);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An appendonlydir written entirely by zedis's encoder and manifest writer loads into
+/// redis-server; after a BGREWRITEAOF there, the manifest Redis writes is the one our rewrite
+/// bookkeeping predicts, byte for byte.
+#[test]
+fn redis_server_loads_our_appendonlydir_and_agrees_on_rewrite_bookkeeping() {
+    let tmp = Scratch::new("server");
+    let aofdir = tmp.0.join("appendonlydir");
+    fs::create_dir(&aofdir).unwrap();
+    let mut m = Manifest::new();
+    let base = m.new_base("appendonly.aof", manifest::BaseKind::Aof);
+    let incr = m.new_incr("appendonly.aof");
+    manifest::write_atomic(&aofdir, "appendonly.aof", &m).unwrap();
+    let mut b = Vec::new();
+    encode_timestamp(&mut b, 1_700_000_000);
+    encode_command(&mut b, &[b"SELECT", b"0"]);
+    encode_command(&mut b, &[b"SET", b"from:base", b"a b\r\nc"]);
+    fs::write(aofdir.join(&base), &b).unwrap();
+    b.clear();
+    encode_command(&mut b, &[b"SELECT", b"3"]);
+    encode_command(&mut b, &[b"MULTI"]);
+    encode_command(&mut b, &[b"RPUSH", b"from:incr", b"x", b"", b"z"]);
+    encode_command(&mut b, &[b"EXEC"]);
+    fs::write(aofdir.join(&incr), &b).unwrap();
+
+    let s = RedisServer::start(&tmp.0, &["--appendonly", "yes"]);
+    assert_eq!(s.cli(&["GET", "from:base"]), "a b\r\nc");
+    assert_eq!(
+        s.cli(&["-n", "3", "LRANGE", "from:incr", "0", "-1"]),
+        "x\n\nz"
+    );
+    // Redis keeps appending to our last incr file; its manifest is untouched.
+    assert_eq!(
+        fs::read(aofdir.join("appendonly.aof.manifest")).unwrap(),
+        m.to_bytes()
+    );
+
+    s.cli(&["BGREWRITEAOF"]);
+    let path = aofdir.join("appendonly.aof.manifest");
+    let mut theirs = Vec::new();
+    for _ in 0..400 {
+        // INFO first: once it says the rewrite is over, the manifest on disk is final.
+        let done = s
+            .cli(&["INFO", "persistence"])
+            .contains("aof_rewrite_in_progress:0");
+        theirs = fs::read(&path).unwrap();
+        if done && !theirs.windows(6).any(|w| w == b"type h") && theirs != m.to_bytes() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    // Our bookkeeping for the same rewrite: a new incr when it starts; when it ends the new base
+    // (RDB, Redis's default preamble), the old incrs become history, and history is deleted.
+    m.new_incr("appendonly.aof");
+    m.new_base("appendonly.aof", manifest::BaseKind::Rdb);
+    m.incrs_to_history(true);
+    let gone: Vec<_> = m.take_history().into_iter().map(|e| e.name).collect();
+    assert_eq!(gone, [incr.clone(), base.clone()]);
+    assert_eq!(
+        String::from_utf8_lossy(&theirs),
+        String::from_utf8_lossy(&m.to_bytes())
+    );
+    let set = AofSet::open(&aofdir, "appendonly.aof").unwrap();
+    assert_eq!(set.files.len(), 2);
+}

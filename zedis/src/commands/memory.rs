@@ -50,7 +50,7 @@ pub fn perform_evictions(eng: &mut Engine) -> Outcome {
     eng.store.lfu = lfu(&eng.config);
     let maxmemory = eng.config.maxmemory;
     // Nothing is evicted while a dataset loads (as Redis's isSafeToPerformEvictions).
-    if maxmemory == 0 || eng.persist.loading.is_some() {
+    if maxmemory == 0 || crate::server::persistence::is_loading(eng) {
         return Outcome::Ok;
     }
     // The common case costs one atomic load: under the limit and not coming back under it.

@@ -305,7 +305,11 @@ fn refusal(eng: &mut Engine, client: &Client, spec: &CommandSpec, full: &str) ->
             "Can't execute '{full}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
         )));
     }
-    if eng.persist.loading.is_some() && !spec.has_flag("loading") {
+    // The AOF replay's own client runs while everyone else waits.
+    if persistence::is_loading(eng)
+        && !spec.has_flag("loading")
+        && client.id != crate::server::aof_files::REPLAY_CLIENT_ID
+    {
         return Some(CmdError::full(persistence::LOADING));
     }
     None

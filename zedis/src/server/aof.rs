@@ -127,6 +127,8 @@ pub struct Aof {
     /// The manifest as last written.
     pub manifest: crate::persist::aof::Manifest,
     pub rewrite: super::aof_files::RewriteStats,
+    /// An AOF load under way (clients get `-LOADING`).
+    pub loading: Option<super::aof_files::AofLoad>,
 }
 
 impl Default for Aof {
@@ -142,6 +144,7 @@ impl Default for Aof {
             rewrite_base_size: 0,
             manifest: Default::default(),
             rewrite: Default::default(),
+            loading: None,
         }
     }
 }

@@ -20,13 +20,12 @@ use super::mailbox::Mailbox;
 use super::persistence::{self, FileFormat, Purpose, SaveJob, Target};
 use super::state::{Client, Engine};
 use crate::config::{Config, SnapshotFormat};
-use crate::persist::aof::{manifest, AofError, AofSet, BaseKind, Item, Manifest, Reader};
+use crate::persist::aof::{manifest, AofError, AofSet, BaseKind, FileKind, Item, Manifest, Reader};
 use crate::persist::{self as pformat, Format};
 use bytes::{Bytes, BytesMut};
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -145,10 +144,8 @@ pub fn startup(eng: &mut Engine) -> Result<(), String> {
                     dir.join(manifest::manifest_name(&filename)).display()
                 )
             })?;
-            load_set(eng, &set)?;
-            eng.aof.manifest = set.manifest;
-            // A crash during a rewrite can leave history files behind: delete them now.
-            delete_history(eng, &dir, &filename)?;
+            begin_load(eng, set);
+            return Ok(());
         }
     }
     open_for_append(eng)
@@ -193,115 +190,177 @@ fn write_base_now(eng: &mut Engine, dst: &Path, kind: BaseKind) -> Result<(), St
     persistence::save_to(eng, target).map(|_| ())
 }
 
-/// Loads the base, then every incr file, in the manifest's order.
-fn load_set(eng: &mut Engine, set: &AofSet) -> Result<(), String> {
-    let started = Instant::now();
-    // Eviction waits until the whole dataset is in, as in Redis.
-    let maxmemory = std::mem::replace(&mut eng.config.maxmemory, 0);
-    let r = (|| {
-        let n = set.files.len();
-        let mut base_size = 0;
-        let mut incr_sizes = Vec::new();
-        for (i, f) in set.files.iter().enumerate() {
-            let last = i + 1 == n;
-            match f.kind {
-                crate::persist::aof::FileKind::Base => {
-                    base_size = file_len(&f.path);
-                    load_base(eng, &f.path, last)?;
-                }
-                _ => {
-                    replay(eng, &f.path, last)?;
-                    incr_sizes.push(file_len(&f.path));
-                }
-            }
-        }
-        eng.aof.base_size = base_size;
-        // The file appended to next is the last incr; the others only count in the total.
-        if !incr_sizes.is_empty() {
-            incr_sizes.pop();
-        }
-        eng.aof.older_incr_size = incr_sizes.iter().sum();
-        Ok::<(), String>(())
-    })();
-    eng.config.maxmemory = maxmemory;
-    r?;
-    let keys: u64 = (0..eng.store.databases())
-        .map(|d| eng.store.db(d).len() as u64)
-        .sum();
-    log::notice(&format!(
-        "DB loaded from append only file: {:.3} seconds ({keys} keys)",
-        started.elapsed().as_secs_f64()
-    ));
-    Ok(())
+/// The id of the client that replays AOF commands (it alone may run commands while loading).
+pub const REPLAY_CLIENT_ID: u64 = u64::MAX;
+
+/// Commands replayed between two looks at the clock (and at the clients, who get `-LOADING`).
+const REPLAY_BATCH: usize = 1024;
+/// How long one replay slice may keep the loop from its clients.
+const REPLAY_SLICE: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// An AOF load under way: the base on the snapshot loader thread, then the RESP files replayed
+/// on the store thread a slice at a time between messages, while clients get `-LOADING`.
+pub struct AofLoad {
+    set: AofSet,
+    /// Index in `set.files` of the file being replayed (or next to replay).
+    next: usize,
+    cur: Option<Replay>,
+    started: Instant,
+    /// Bytes of every file, and of the files finished so far (INFO loading_* fields).
+    pub total_bytes: u64,
+    done_bytes: u64,
+    pub start_secs: u64,
 }
 
-fn load_base(eng: &mut Engine, path: &Path, last: bool) -> Result<(), String> {
-    let mut head = [0u8; 16];
-    let n = File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| format!("Can't read {}: {e}", path.display()))?;
-    let resp_name = path.extension().is_some_and(|e| e == "aof");
-    match pformat::detect(&head[..n]) {
-        // An `.aof` base starting with `REDIS` is an RDB preamble followed by commands: replay
-        // reads both.
-        Some(Format::Zdb) | Some(Format::Rdb) if !(resp_name && head.starts_with(b"REDIS")) => {
-            let started = Instant::now();
-            let loaded = persistence::load_file(
-                path,
-                eng.store.databases(),
-                &persistence::limits(&eng.config),
-                eng.store.now_ms,
-                crate::commands::memory::lfu(&eng.config),
-                Arc::new(AtomicU64::new(0)),
-            )?;
-            persistence::adopt(eng, loaded, started, path);
-            Ok(())
-        }
-        // RESP commands (or an empty file).
-        _ => replay(eng, path, last),
+/// One RESP file being replayed.
+struct Replay {
+    reader: Reader<BufReader<File>>,
+    path: PathBuf,
+    last: bool,
+    /// Offset of the MULTI whose EXEC has not been read yet.
+    open_multi: Option<u64>,
+    client: Box<Client>,
+    out: BytesMut,
+}
+
+impl AofLoad {
+    /// Bytes read so far.
+    pub fn loaded_bytes(&self) -> u64 {
+        self.done_bytes + self.cur.as_ref().map_or(0, |r| r.reader.offset())
+    }
+
+    pub fn elapsed_secs(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
     }
 }
 
-/// Replays one RESP file through the command path. `last`: the file a torn tail may be cut from
-/// (with `aof-load-truncated yes`).
-fn replay(eng: &mut Engine, path: &Path, last: bool) -> Result<(), String> {
-    let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| format!("Can't open {name}: {e}"))?;
-    let mut reader = Reader::new(BufReader::with_capacity(1 << 20, file));
-    let mut client = Client::new(
-        u64::MAX,
-        String::new(),
-        String::new(),
-        -1,
-        false,
-        Arc::new(Mailbox::new()),
-        eng.store.now_ms,
-    );
-    client.authenticated = true;
-    let mut out = BytesMut::with_capacity(4096);
-    let mut clock = Instant::now();
-    // Offset of the MULTI whose EXEC has not been read yet.
-    let mut open_multi: Option<u64> = None;
-    let mut commands = 0u64;
-    let manifest_hint = "make a backup of the AOF directory, then check it with `zedis-aof verify` and repair it with `zedis-aof fix`";
+/// Starts loading `set`: a snapshot base goes to the loader thread; RESP files wait for `tick`.
+fn begin_load(eng: &mut Engine, set: AofSet) {
+    let total_bytes = set.files.iter().map(|f| file_len(&f.path)).sum();
+    let mut load = AofLoad {
+        set,
+        next: 0,
+        cur: None,
+        started: Instant::now(),
+        total_bytes,
+        done_bytes: 0,
+        start_secs: eng.store.now_ms / 1000,
+    };
+    if let Some(base) = load.set.files.first() {
+        if base.kind == FileKind::Base && is_snapshot(&base.path) {
+            log::notice(&format!("Loading the AOF base file {}", base.name));
+            persistence::start_loading_file(eng, base.path.clone());
+            load.done_bytes = file_len(&base.path);
+            load.next = 1;
+        }
+    }
+    eng.aof.loading = Some(load);
+}
+
+/// Whether a base file is a snapshot (zdb or RDB) rather than RESP — an `.aof` file that starts
+/// with `REDIS` is an RDB preamble followed by commands, which the replay reads.
+fn is_snapshot(path: &Path) -> bool {
+    let mut head = [0u8; 16];
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let resp_name = path.extension().is_some_and(|e| e == "aof");
+    match pformat::detect(&head[..n]) {
+        Some(Format::Zdb) => true,
+        Some(Format::Rdb) => !resp_name,
+        _ => false,
+    }
+}
+
+/// Between messages: replays the next slice of the AOF; at the end, opens it for appending.
+pub fn tick(eng: &mut Engine) {
+    if eng.aof.loading.is_none() || eng.persist.loading.is_some() || eng.shutdown.is_some() {
+        // Nothing to do, or the base is still on the loader thread.
+        return;
+    }
+    let deadline = Instant::now() + REPLAY_SLICE;
     loop {
-        let item = match reader.next() {
+        match replay_step(eng) {
+            Ok(true) => break finish_load(eng),
+            Ok(false) if Instant::now() >= deadline => break,
+            Ok(false) => {}
+            Err(e) => {
+                eng.aof.loading = None;
+                persistence::fail_load(eng, &e);
+                break;
+            }
+        }
+    }
+}
+
+/// Replays up to `REPLAY_BATCH` commands. Ok(true) when every file is done.
+fn replay_step(eng: &mut Engine) -> Result<bool, String> {
+    let Some(mut load) = eng.aof.loading.take() else {
+        return Ok(true);
+    };
+    let r = replay_some(eng, &mut load);
+    eng.aof.loading = Some(load);
+    r
+}
+
+fn replay_some(eng: &mut Engine, load: &mut AofLoad) -> Result<bool, String> {
+    if load.cur.is_none() {
+        let Some(f) = load.set.files.get(load.next) else {
+            return Ok(true);
+        };
+        let path = f.path.clone();
+        let last = load.next + 1 == load.set.files.len();
+        load.next += 1;
+        let file = File::open(&path).map_err(|e| format!("Can't open {}: {e}", path.display()))?;
+        let mut client = Box::new(Client::new(
+            REPLAY_CLIENT_ID,
+            String::new(),
+            String::new(),
+            -1,
+            false,
+            Arc::new(Mailbox::new()),
+            eng.store.now_ms,
+        ));
+        client.authenticated = true;
+        load.cur = Some(Replay {
+            reader: Reader::new(BufReader::with_capacity(1 << 20, file)).with_file(&path),
+            path,
+            last,
+            open_multi: None,
+            client,
+            out: BytesMut::with_capacity(4096),
+        });
+    }
+    let Some(rp) = load.cur.as_mut() else {
+        return Ok(false);
+    };
+    let manifest_hint = "make a backup of the AOF directory, then check it with `zedis-aof verify` and repair it with `zedis-aof fix`";
+    let mut clock = Instant::now();
+    eng.store.now_ms = super::clock::unix_millis();
+    for _ in 0..REPLAY_BATCH {
+        let item = match rp.reader.next() {
             Ok(Some(item)) => item,
             Ok(None) => {
-                if let Some(at) = open_multi {
-                    return cut_tail(eng, path, at, last, "an unfinished MULTI/EXEC transaction");
+                if let Some(at) = rp.open_multi {
+                    cut_tail(
+                        eng,
+                        &rp.path,
+                        at,
+                        rp.last,
+                        "an unfinished MULTI/EXEC transaction",
+                    )?;
                 }
-                return Ok(());
+                return end_file(eng, load);
             }
             Err(AofError::Truncated { offset, line, .. }) => {
-                let at = open_multi.unwrap_or(offset);
+                let at = rp.open_multi.unwrap_or(offset);
                 let why = format!("a truncated command after byte {offset} (line {line})");
-                return cut_tail(eng, path, at, last, &why);
+                cut_tail(eng, &rp.path, at, rp.last, &why)?;
+                return end_file(eng, load);
             }
             Err(e) => {
                 return Err(format!(
-                    "Bad file format reading the append only file {}: {manifest_hint}",
-                    e.in_file(path)
+                    "Bad file format reading the append only file: {e}; {manifest_hint}"
                 ))
             }
         };
@@ -312,9 +371,9 @@ fn replay(eng: &mut Engine, path: &Path, last: bool) -> Result<(), String> {
                 let lim = persistence::limits(&eng.config);
                 let now = eng.store.now_ms;
                 let mut v = persistence::Loader::new(&mut eng.store, now);
-                reader
+                rp.reader
                     .read_preamble(&mut v, &lim)
-                    .map_err(|e| format!("Bad RDB preamble in {name}: {e}; {manifest_hint}"))?;
+                    .map_err(|e| format!("Bad RDB preamble: {e}; {manifest_hint}"))?;
                 continue;
             }
             _ => continue,
@@ -324,24 +383,65 @@ fn replay(eng: &mut Engine, path: &Path, last: bool) -> Result<(), String> {
         }
         if crate::commands::lookup(&argv[0]).is_none() {
             return Err(format!(
-                "Unknown command '{}' reading the append only file {name} at byte {offset} (line {line}); {manifest_hint}",
-                String::from_utf8_lossy(&argv[0])
+                "Unknown command '{}' reading the append only file {} at byte {offset} (line {line}); {manifest_hint}",
+                String::from_utf8_lossy(&argv[0]),
+                rp.path.display()
             ));
         }
         if argv[0].eq_ignore_ascii_case(b"multi") {
-            open_multi = Some(offset);
+            rp.open_multi = Some(offset);
         } else if argv[0].eq_ignore_ascii_case(b"exec") {
-            open_multi = None;
+            rp.open_multi = None;
         }
         let args: Vec<Bytes> = argv.into_iter().map(Bytes::from).collect();
-        eng.store.now_ms = super::clock::unix_millis();
-        out.clear();
-        crate::commands::execute(eng, &mut client, &args, &mut out, &mut clock);
-        commands += 1;
-        if commands.is_multiple_of(1024) {
-            // Keys expired while loading are not logged anywhere yet.
-            eng.store.expired.clear();
+        rp.out.clear();
+        crate::commands::execute(eng, &mut rp.client, &args, &mut rp.out, &mut clock);
+    }
+    // Keys found expired while replaying are not logged anywhere (nothing is being logged yet).
+    eng.store.expired.clear();
+    Ok(false)
+}
+
+/// A file is done: account for it and go on with the next.
+fn end_file(eng: &mut Engine, load: &mut AofLoad) -> Result<bool, String> {
+    if let Some(rp) = load.cur.take() {
+        load.done_bytes += file_len(&rp.path);
+    }
+    eng.store.expired.clear();
+    Ok(load.next >= load.set.files.len())
+}
+
+/// Every file is in: sizes, history clean-up, and the log opens for appending.
+fn finish_load(eng: &mut Engine) {
+    let Some(load) = eng.aof.loading.take() else {
+        return;
+    };
+    let mut base_size = 0;
+    let mut incr_sizes = Vec::new();
+    for f in &load.set.files {
+        match f.kind {
+            FileKind::Base => base_size = file_len(&f.path),
+            _ => incr_sizes.push(file_len(&f.path)),
         }
+    }
+    // The last incr is the file appended to; the others only count in the total.
+    incr_sizes.pop();
+    eng.aof.base_size = base_size;
+    eng.aof.older_incr_size = incr_sizes.iter().sum();
+    eng.aof.manifest = load.set.manifest.clone();
+    let keys: u64 = (0..eng.store.databases())
+        .map(|d| eng.store.db(d).len() as u64)
+        .sum();
+    log::notice(&format!(
+        "DB loaded from append only file: {:.3} seconds ({keys} keys)",
+        load.elapsed_secs()
+    ));
+    let dir = aof_dir(&eng.config);
+    let filename = eng.config.appendfilename.clone();
+    // A crash during a rewrite can leave history files behind: delete them now.
+    let r = delete_history(eng, &dir, &filename).and_then(|()| open_for_append(eng));
+    if let Err(e) = r {
+        persistence::fail_load(eng, &e);
     }
 }
 

@@ -239,13 +239,15 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
             kv(&mut s, "rss_overhead_bytes", 0);
             kv(&mut s, "mem_fragmentation_ratio", format!("{frag:.2}"));
             kv(&mut s, "mem_fragmentation_bytes", rss as i64 - used as i64);
-            kv(&mut s, "mem_not_counted_for_evict", 0);
+            // The AOF bytes queued for the writer, as Redis's AOF buffers.
+            let aof_buffer = eng.aof.writer_stats().0;
+            kv(&mut s, "mem_not_counted_for_evict", aof_buffer);
             kv(&mut s, "mem_replication_backlog", 0);
             kv(&mut s, "mem_total_replication_buffers", 0);
             kv(&mut s, "mem_clients_slaves", 0);
             kv(&mut s, "mem_clients_normal", b.clients_normal);
             kv(&mut s, "mem_cluster_links", 0);
-            kv(&mut s, "mem_aof_buffer", 0);
+            kv(&mut s, "mem_aof_buffer", aof_buffer);
             kv(&mut s, "mem_allocator", "libc");
             kv(&mut s, "active_defrag_running", 0);
             kv(&mut s, "lazyfree_pending_objects", 0);

@@ -456,6 +456,7 @@ impl Loop {
             blocking::expire_timeouts(&mut self.eng);
         }
         persistence::tick(&mut self.eng);
+        aof_files::tick(&mut self.eng);
         self.resume_unblocked();
         // Events of keys that expired outside any command (active expiry in the cron).
         commands::notify::flush_store_events(&mut self.eng, None);
@@ -630,7 +631,7 @@ fn cron(eng: &mut Engine, shared: &NetShared, held: &VecDeque<Deferred>) {
         }
     }
     // Active expiry: at most 25% of a cron period, as Redis's slow cycle.
-    if eng.active_expire_enabled {
+    if eng.active_expire_enabled && !persistence::is_loading(eng) {
         let started = Instant::now();
         let budget = Duration::from_micros(250_000 / eng.config.hz.clamp(1, 500) as u64);
         let effort = eng.config.active_expire_effort.clamp(1, 10) as usize;

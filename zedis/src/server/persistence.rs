@@ -713,6 +713,9 @@ pub fn wake_within(eng: &Engine) -> Option<Duration> {
                 .next_walk
                 .saturating_duration_since(Instant::now()),
         )
+    } else if eng.aof.loading.is_some() {
+        // An AOF replay goes on between messages.
+        Some(Duration::ZERO)
     } else if eng.persist.job.is_some() || eng.persist.loading.is_some() {
         Some(Duration::from_millis(5))
     } else {
@@ -757,7 +760,7 @@ fn finish_bgsave(eng: &mut Engine) {
 
 /// Save points and scheduled saves, from the cron.
 pub fn cron(eng: &mut Engine) {
-    if eng.persist.job.is_some() || eng.persist.loading.is_some() || eng.persist.load_failed {
+    if eng.persist.job.is_some() || is_loading(eng) || eng.persist.load_failed {
         return;
     }
     if eng.persist.bgsave_scheduled {
@@ -801,7 +804,7 @@ pub fn prepare_shutdown(eng: &mut Engine, save: Option<bool>) -> Result<(), Stri
     // Everything acknowledged must be in the AOF before the process may go.
     super::aof_files::flush_for_shutdown(eng)?;
     kill_bgsave(eng);
-    if eng.persist.loading.is_some() || eng.persist.load_failed {
+    if is_loading(eng) || eng.persist.load_failed {
         return Ok(());
     }
     let wanted = save.unwrap_or(!eng.config.save.is_empty());
@@ -1056,9 +1059,13 @@ pub fn startup_file(c: &Config) -> Option<PathBuf> {
 
 /// Starts loading the startup file, if any, on a loader thread.
 pub fn start_loading(eng: &mut Engine) {
-    let Some(path) = startup_file(&eng.config) else {
-        return;
-    };
+    if let Some(path) = startup_file(&eng.config) {
+        start_loading_file(eng, path);
+    }
+}
+
+/// Starts loading `path` (a snapshot of either format) on a loader thread.
+pub fn start_loading_file(eng: &mut Engine, path: PathBuf) {
     let total_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let loaded = Arc::new(AtomicU64::new(0));
     let databases = eng.store.databases();
@@ -1090,7 +1097,13 @@ pub fn start_loading(eng: &mut Engine) {
     }
 }
 
-fn fail_load(eng: &mut Engine, msg: &str) {
+/// Whether a dataset is being loaded (a snapshot on the loader thread, or an AOF replay):
+/// clients get `-LOADING`, no saves, no eviction, no active expiry meanwhile.
+pub fn is_loading(eng: &Engine) -> bool {
+    eng.persist.loading.is_some() || eng.aof.loading.is_some()
+}
+
+pub(crate) fn fail_load(eng: &mut Engine, msg: &str) {
     log::warning(msg);
     log::warning("Fatal error loading the dataset. Exiting.");
     eng.persist.load_failed = true;
@@ -1170,7 +1183,7 @@ pub fn info(eng: &Engine, s: &mut String) {
     let mut kv = |k: &str, v: &dyn std::fmt::Display| {
         let _ = write!(s, "{k}:{v}\r\n");
     };
-    kv("loading", &(p.loading.is_some() as u8));
+    kv("loading", &(is_loading(eng) as u8));
     kv("async_loading", &0);
     kv("current_cow_peak", &0);
     kv("current_cow_size", &0);
@@ -1206,21 +1219,35 @@ pub fn info_loading(eng: &Engine, s: &mut String) {
     let mut kv = |k: &str, v: &dyn std::fmt::Display| {
         let _ = write!(s, "{k}:{v}\r\n");
     };
-    if let Some(l) = &eng.persist.loading {
-        let done = l.loaded.load(Ordering::Relaxed);
-        let perc = if l.total_bytes > 0 {
-            done as f64 * 100.0 / l.total_bytes as f64
+    // An AOF load counts all its files (the base on the loader thread included).
+    let progress = match (&eng.aof.loading, &eng.persist.loading) {
+        (Some(a), _) => Some((
+            a.start_secs,
+            a.total_bytes,
+            a.loaded_bytes(),
+            a.elapsed_secs(),
+        )),
+        (None, Some(l)) => Some((
+            l.start_secs,
+            l.total_bytes,
+            l.loaded.load(Ordering::Relaxed),
+            l.started.elapsed().as_secs_f64(),
+        )),
+        (None, None) => None,
+    };
+    if let Some((start_secs, total_bytes, done, secs)) = progress {
+        let perc = if total_bytes > 0 {
+            done as f64 * 100.0 / total_bytes as f64
         } else {
             0.0
         };
-        let secs = l.started.elapsed().as_secs_f64();
-        let eta = if done > 0 && l.total_bytes > done {
-            ((l.total_bytes - done) as f64 * secs / done as f64) as u64
+        let eta = if done > 0 && total_bytes > done {
+            ((total_bytes - done) as f64 * secs / done as f64) as u64
         } else {
             1
         };
-        kv("loading_start_time", &l.start_secs);
-        kv("loading_total_bytes", &l.total_bytes);
+        kv("loading_start_time", &start_secs);
+        kv("loading_total_bytes", &total_bytes);
         kv("loading_rdb_used_mem", &0);
         kv("loading_loaded_bytes", &done);
         kv("loading_loaded_perc", &format!("{perc:.2}"));

@@ -1,6 +1,7 @@
 //! The AOF manifest (`appendonly.aof.manifest` in `appenddirname`) and the file names of Redis 7's
 //! multi-part AOF: parsing with exactly Redis's rules, writing in exactly Redis's form (so a
-//! manifest zedis rewrites is byte-identical to the one Redis would write), the sequence-number
+//! manifest zedis rewrites is byte-identical to the one Redis would write; the one exception is a
+//! name with a `'`, quoted so that it reads back), the sequence-number
 //! bookkeeping of a rewrite, atomic replacement on disk, and [`AofSet`], the files to load in
 //! order. It knows nothing about what the files hold.
 //!
@@ -185,10 +186,12 @@ fn trim(mut s: &[u8]) -> &[u8] {
     s
 }
 
-/// `sdsneedsrepr`: whether Redis quotes a name when writing it.
+/// Whether a name is written quoted: Redis's `sdsneedsrepr` (a backslash, a double quote, a
+/// space or an unprintable byte), plus a single quote, which Redis writes bare although its own
+/// parser then reads it as an unbalanced quote and refuses the manifest.
 fn needs_repr(s: &[u8]) -> bool {
     s.iter()
-        .any(|&c| c == b'\\' || c == b'"' || !(c.is_ascii_graphic()))
+        .any(|&c| c == b'\\' || c == b'"' || c == b'\'' || !(c.is_ascii_graphic()))
 }
 
 impl Manifest {
@@ -307,6 +310,20 @@ impl Manifest {
         })
     }
 
+    /// The manifest Redis makes when it adopts a single-file AOF from before 7.0 (moved into
+    /// the AOF directory under its own name): that file as base 1.
+    pub fn upgrade(appendfilename: &str) -> Manifest {
+        Manifest {
+            entries: vec![ManifestEntry {
+                name: appendfilename.to_string(),
+                seq: 1,
+                kind: FileKind::Base,
+            }],
+            base_seq: 1,
+            incr_seq: 0,
+        }
+    }
+
     /// The manifest as Redis writes it: the base, then history files, then incr files, each
     /// `file <name> seq <n> type <c>\n`, with names quoted as `sdscatrepr` quotes them when they
     /// hold spaces, quotes, backslashes or unprintable bytes.
@@ -351,14 +368,17 @@ impl Manifest {
         self.base().into_iter().chain(self.incrs())
     }
 
-    /// The sequence number the next base file gets.
+    /// The sequence number the next base file gets. (Entries pushed by hand count too, so the
+    /// counter never falls behind what the manifest lists.)
     pub fn next_base_seq(&self) -> i64 {
-        self.base_seq.saturating_add(1)
+        let listed = self.base().map_or(0, |b| b.seq);
+        self.base_seq.max(listed).saturating_add(1)
     }
 
     /// The sequence number the next incr file gets.
     pub fn next_incr_seq(&self) -> i64 {
-        self.incr_seq.saturating_add(1)
+        let listed = self.incrs().map(|e| e.seq).max().unwrap_or(0);
+        self.incr_seq.max(listed).saturating_add(1)
     }
 
     /// A rewrite's new base: the current base (if any) becomes the first history file, and a
@@ -545,6 +565,43 @@ impl AofSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever names (bare, not NUL) and sequences a manifest holds, Redis's output form
+        /// reads back to the same manifest.
+        #[test]
+        fn written_form_reads_back(
+            base in prop::option::of((r"[^/\\\x00]{1,12}", 1i64..1000)),
+            hist in prop::collection::vec((r"[^/\\\x00]{1,12}", 1i64..1000), 0..4),
+            incr in prop::collection::vec((r"[^/\\\x00]{1,12}", 1i64..50), 0..4),
+        ) {
+            let mut m = Manifest::new();
+            let mut add = |name: &String, seq, kind| m.entries.push(ManifestEntry {
+                name: name.clone(),
+                seq,
+                kind,
+            });
+            if let Some((n, s)) = &base {
+                add(n, *s, FileKind::Base);
+            }
+            for (n, s) in &hist {
+                add(n, *s, FileKind::History);
+            }
+            let mut seq = 0;
+            for (n, step) in &incr {
+                seq += step;
+                add(n, seq, FileKind::Incr);
+            }
+            let bytes = m.to_bytes();
+            if bytes.is_empty() {
+                return Ok(());
+            }
+            let back = Manifest::parse(&bytes).unwrap();
+            prop_assert_eq!(&back.entries, &m.entries);
+            prop_assert_eq!(back.to_bytes(), bytes);
+        }
+    }
 
     fn err_line(data: &[u8]) -> Option<usize> {
         match Manifest::parse(data) {
@@ -642,6 +699,17 @@ mod tests {
              file appendonly.aof.1.base.rdb seq 1 type h\n\
              file appendonly.aof.2.incr.aof seq 2 type i\n"
         );
+        assert_eq!(
+            Manifest::upgrade("appendonly.aof").to_bytes(),
+            b"file appendonly.aof seq 1 type b\n"
+        );
+        let mut by_hand = Manifest::new();
+        by_hand.entries.push(ManifestEntry {
+            name: "x".into(),
+            seq: 41,
+            kind: FileKind::Incr,
+        });
+        assert_eq!(by_hand.new_incr("x"), "x.42.incr.aof");
         let gone = m.take_history();
         assert_eq!(gone.len(), 2);
         assert_eq!(m.entries.len(), 2);

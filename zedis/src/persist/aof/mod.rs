@@ -4,6 +4,16 @@
 //! `appendonly.aof.manifest` that lists the base and incr files, and `rewrite` turns one key into
 //! the commands that rebuild it. Nothing here knows about the server, the configuration or the
 //! keyspace: the server's AOF writer and loader and the `zedis-aof` tool are built on top.
+//!
+//! Loading, as Redis does it, with these pieces: `AofSet::open(dir, appendfilename)` gives the
+//! base and incr files in order (a listed file that is missing is an error). For each file, a
+//! `Reader` over a `BufReader` of it: `Item::RdbPreamble` → `Reader::read_preamble` with the
+//! store's visitor; `Item::Command` → execute it, remembering where an open MULTI started;
+//! annotations are skipped. `AofError::Truncated` in the *last* file, with `aof-load-truncated
+//! yes`, means: keep what was loaded, cut the file at the error's `offset` (or at the open MULTI's
+//! start, discarding its queued commands) and go on; a clean end inside a MULTI is cut the same
+//! way. Anything else (truncation in an earlier file, `Malformed`) refuses to load, naming the
+//! file, offset and line. `verify_set` gives the same judgement without executing anything.
 
 pub mod encode;
 pub mod manifest;
@@ -13,7 +23,8 @@ pub mod rewrite;
 pub use encode::{encode_command, encode_select, encode_timestamp};
 pub use manifest::{AofFile, AofSet, BaseKind, FileKind, Manifest, ManifestEntry};
 pub use reader::{
-    verify, verify_reader, verify_set, Item, Limits, Problem, ProblemKind, Reader, Verdict,
+    timestamp_cut, verify, verify_reader, verify_set, Item, Limits, Problem, ProblemKind, Reader,
+    Verdict,
 };
 pub use rewrite::{encode_key, Rewriter, ITEMS_PER_CMD};
 

@@ -662,6 +662,32 @@ pub fn verify_reader<R: BufRead>(mut rd: Reader<R>) -> Result<Verdict, AofError>
     Ok(v)
 }
 
+/// Where `truncate-to-timestamp` cuts: the offset of the first `#TS:` annotation later than
+/// `to` (redis-check-aof `--truncate-to-timestamp`), or `None` when there is none. An offset of
+/// 0 means nothing would be left, which redis-check-aof refuses. A `#TS:` line that is not a
+/// number followed by CR is an error, as there; so is damage met before the cut.
+pub fn timestamp_cut<R: BufRead>(rd: &mut Reader<R>, to: i64) -> Result<Option<u64>, AofError> {
+    while let Some(item) = rd.next()? {
+        match item {
+            Item::Timestamp { offset, secs, .. } if secs > to => return Ok(Some(offset)),
+            Item::Annotation { offset, line, text } if text.starts_with(b"#TS:") => {
+                return Err(AofError::Malformed {
+                    file: rd.file.clone(),
+                    offset,
+                    line,
+                    command_offset: offset,
+                    what: format!(
+                        "invalid timestamp annotation '{}'",
+                        String::from_utf8_lossy(&text)
+                    ),
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
 /// Verifies the files of an AOF directory in loading order, as redis-check-aof does with a
 /// manifest: lines are counted across the files, a base that starts with `REDIS` is read as an
 /// RDB, and checking stops after the first damaged file (the returned verdicts match
