@@ -129,6 +129,8 @@ pub struct Aof {
     pub rewrite: super::aof_files::RewriteStats,
     /// An AOF load under way (clients get `-LOADING`).
     pub loading: Option<super::aof_files::AofLoad>,
+    /// Something was logged since the last reply delivery (that reply acknowledges a write).
+    fed: bool,
 }
 
 impl Default for Aof {
@@ -145,6 +147,7 @@ impl Default for Aof {
             manifest: Default::default(),
             rewrite: Default::default(),
             loading: None,
+            fed: false,
         }
     }
 }
@@ -169,6 +172,7 @@ pub fn feed(eng: &mut Engine, db: usize, argv: &[Bytes]) {
     }
     aof.buf.reserve(encode::encoded_len(argv));
     encode::encode_args(&mut aof.buf, argv);
+    aof.fed = true;
 }
 
 impl Aof {
@@ -282,14 +286,17 @@ pub fn deliver(
     close: bool,
 ) {
     let policy = eng.config.appendfsync;
+    let wrote = std::mem::take(&mut eng.aof.fed);
     if eng.aof.gates_replies(policy) {
         eng.aof.submit();
         if let Some(w) = &eng.aof.writer {
             let mut g = w.shared.lock();
-            // While the file cannot be written, writes are refused and only the replies already
-            // held wait for the recovery; reads and refusals go out, so the server stays usable.
+            // While the file cannot be written, writes are refused and only the replies of
+            // writes wait for the recovery; reads and refusals go out, so the server stays
+            // usable. (A write that raced with the failure is held like any other.)
             let failed = g.error.is_some();
-            if !failed && (g.synced < g.submitted || !g.held.is_empty()) {
+            let unsynced = g.synced < g.submitted;
+            if (wrote && unsynced) || (!failed && (unsynced || !g.held.is_empty())) {
                 let seq = g.submitted;
                 g.held.push_back(Held {
                     seq,
