@@ -43,21 +43,31 @@ pub fn decompress_into(data: &[u8], ulen: usize, out: &mut Vec<u8>) -> Result<()
     check_claim(data, ulen)?;
     const CORRUPT: &str = "LZF data is corrupt (DataCorrupted)";
     const TOO_SMALL: &str = "LZF data is corrupt (BufferTooSmall)";
+    // The output is sized up front (bounded by MAX_RATIO times bytes that were actually read)
+    // and written by index, so a short literal can be copied as one fixed 32-byte block when
+    // both sides have room: LZF output is mostly literal runs of up to 32 bytes, and a
+    // variable-length copy call per run was the cost here.
     out.clear();
-    // Bounded by MAX_RATIO times bytes that were actually read.
-    out.reserve(ulen);
+    out.resize(ulen, 0);
+    let mut o = 0usize;
     let mut i = 0;
     while let Some(&ctrl) = data.get(i) {
         let ctrl = ctrl as usize;
         i += 1;
         if ctrl < 32 {
             let n = ctrl + 1;
-            if out.len() + n > ulen {
+            if o + n > ulen {
                 return Err(TOO_SMALL.into());
             }
-            let lit = data.get(i..i + n).ok_or(CORRUPT)?;
-            out.extend_from_slice(lit);
+            match (data.get(i..i + 32), out.get_mut(o..o + 32)) {
+                (Some(src), Some(dst)) => dst.copy_from_slice(src),
+                _ => {
+                    let lit = data.get(i..i + n).ok_or(CORRUPT)?;
+                    out[o..o + n].copy_from_slice(lit);
+                }
+            }
             i += n;
+            o += n;
         } else {
             let mut n = ctrl >> 5;
             let &b = data.get(i).ok_or(CORRUPT)?;
@@ -69,24 +79,24 @@ pub fn decompress_into(data: &[u8], ulen: usize, out: &mut Vec<u8>) -> Result<()
             i += 1;
             let back = ((ctrl & 0x1f) << 8) + 1 + lo as usize;
             let n = n + 2;
-            if out.len() + n > ulen {
+            if o + n > ulen {
                 return Err(TOO_SMALL.into());
             }
-            let from = out.len().checked_sub(back).ok_or(CORRUPT)?;
+            let from = o.checked_sub(back).ok_or(CORRUPT)?;
             if back >= n {
-                out.extend_from_within(from..from + n);
+                out.copy_within(from..from + n, o);
             } else {
                 // The source overlaps what this reference writes: a repeating pattern,
                 // copied a byte at a time as LZF defines it.
-                for k in from..from + n {
-                    let c = out[k];
-                    out.push(c);
+                for k in 0..n {
+                    out[o + k] = out[from + k];
                 }
             }
+            o += n;
         }
     }
-    if out.len() != ulen {
-        return Err(short(out.len(), ulen));
+    if o != ulen {
+        return Err(short(o, ulen));
     }
     Ok(())
 }

@@ -906,14 +906,31 @@ impl<R: BufRead> Src<R> {
                 let clen = self.length(what)?;
                 let ulen = self.length(what)?;
                 let start = self.pos;
-                let mut c = std::mem::take(&mut self.lzf_in);
-                c.clear();
-                if self.append(clen, &mut c)? < clen {
-                    return Err(self.truncated(what));
-                }
                 let ulen = usize::try_from(ulen).unwrap_or(usize::MAX);
-                let res = lzf::decompress_into(&c, ulen, &mut self.lzf_out);
-                self.lzf_in = c;
+                // Usually the compressed bytes are all in the reader's buffer already:
+                // decompress them from there rather than copy them first.
+                let in_buffer = usize::try_from(clen).ok().and_then(|n| {
+                    let b = self.r.fill_buf().ok()?;
+                    let c = b.get(self.used..)?.get(..n)?;
+                    Some((n, lzf::decompress_into(c, ulen, &mut self.lzf_out)))
+                });
+                let res = match in_buffer {
+                    Some((n, res)) => {
+                        self.used += n;
+                        self.pos += n as u64;
+                        res
+                    }
+                    None => {
+                        let mut c = std::mem::take(&mut self.lzf_in);
+                        c.clear();
+                        if self.append(clen, &mut c)? < clen {
+                            return Err(self.truncated(what));
+                        }
+                        let res = lzf::decompress_into(&c, ulen, &mut self.lzf_out);
+                        self.lzf_in = c;
+                        res
+                    }
+                };
                 res.map_err(|e| PersistError::Corrupt {
                     offset: start,
                     key: self.key_ctx(),
