@@ -1089,8 +1089,10 @@ impl<R: BufRead> Src<R> {
                 let (n, d) = checked.map_err(|e| match e {
                     PairError::Odd => self.blob_err(at, "hash blob has an odd entry count".into()),
                     PairError::Blob(e) => self.blob_err(at, e),
-                    // Hash values are not scores.
-                    PairError::NotNumber | PairError::NaN => self.blob_err(at, String::new()),
+                    // Never produced: hash values are not checked as scores.
+                    PairError::NotNumber | PairError::NaN => {
+                        self.blob_err(at, "hash blob is damaged".into())
+                    }
                 })?;
                 let enc = if zip { "ziplist" } else { "listpack" };
                 // As `compact_hash`.
