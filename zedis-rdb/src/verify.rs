@@ -8,7 +8,7 @@ use crate::escape;
 use crate::source::{self, Input, Summary};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use zedis::persist::{self, PersistError, Record, Visitor};
+use zedis::persist::{self, CheckedKey, PersistError, Record, Visitor};
 
 /// Everything counted while reading.
 #[derive(Debug, Default)]
@@ -45,6 +45,17 @@ impl Census {
         }
     }
 
+    fn count_key(&mut self, db: u32, expire_at_ms: u64) {
+        let d = self.dbs.entry(db).or_default();
+        d.keys += 1;
+        if expire_at_ms != 0 {
+            d.expires += 1;
+            if expire_at_ms <= self.now_ms {
+                d.expired += 1;
+            }
+        }
+    }
+
     pub fn total_keys(&self) -> u64 {
         self.dbs.values().map(|d| d.keys).sum()
     }
@@ -63,20 +74,32 @@ impl Visitor for Census {
                 }
             }
             Record::Key(k) => {
-                let d = self.dbs.entry(k.db).or_default();
-                d.keys += 1;
-                if k.expire_at_ms != 0 {
-                    d.expires += 1;
-                    if k.expire_at_ms <= self.now_ms {
-                        d.expired += 1;
-                    }
-                }
+                self.count_key(k.db, k.expire_at_ms);
                 self.last_key = Some((offset, k.key));
             }
             Record::Unsupported { .. } => self.unsupported += 1,
             Record::Function(_) => self.functions += 1,
             Record::ModuleAux { .. } => self.module_aux += 1,
             Record::SelectDb(_) | Record::ResizeDb { .. } | Record::Eof { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Verify only counts keys, so the RDB reader checks values without building them.
+    fn wants_values(&self) -> bool {
+        false
+    }
+
+    fn checked_key(&mut self, offset: u64, k: CheckedKey<'_>) -> Result<(), PersistError> {
+        self.count_key(k.db, k.expire_at_ms);
+        // One buffer for the whole run: the last key is copied, not reallocated, per key.
+        match &mut self.last_key {
+            Some((off, key)) => {
+                *off = offset;
+                key.clear();
+                key.extend_from_slice(k.key);
+            }
+            None => self.last_key = Some((offset, k.key.to_vec())),
         }
         Ok(())
     }

@@ -96,8 +96,9 @@ fn listpack(items: &[&str]) -> Vec<u8> {
     w.finish()
 }
 
-#[test]
-fn version_6_file_with_pre_redis_7_encodings() {
+/// Every encoding Redis wrote before 7.0 (zipmap, ziplists, intset, quicklist v1, text scores,
+/// plain types, LZF), with an expiry in seconds and an empty set.
+fn old_encodings_body() -> Vec<u8> {
     let mut b = Vec::new();
     b.extend_from_slice(&[254, 0]); // SELECTDB 0
     b.push(253); // EXPIRETIME in seconds
@@ -162,7 +163,12 @@ fn version_6_file_with_pre_redis_7_encodings() {
     b.push(2); // an empty set: skipped, as Redis skips it
     s(&mut b, b"empty");
     encode_len(&mut b, 0);
+    b
+}
 
+#[test]
+fn version_6_file_with_pre_redis_7_encodings() {
+    let b = old_encodings_body();
     for checksum in [true, false] {
         let recs = read_all(&file(6, &b, checksum)).unwrap();
         assert!(matches!(
@@ -278,60 +284,68 @@ fn stream(t: u8) -> Vec<u8> {
     b
 }
 
+/// AUX, FUNCTION2, MODULE_AUX, RESIZEDB, an expiry, idle and frequency, a listpack sorted set,
+/// a stream of `stream_type`, a module value, (from version 11) a set listpack, and a quicklist
+/// v2 with a plain node.
+fn newer_encodings_body(version: u32, stream_type: u8) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.push(250);
+    s(&mut b, b"redis-ver");
+    s(&mut b, b"7.0.15");
+    b.push(245); // FUNCTION2
+    s(
+        &mut b,
+        b"#!lua name=lib\nredis.register_function('f', function() return 1 end)",
+    );
+    b.extend_from_slice(&[247]); // MODULE_AUX: id, when-opcode (uint), when, then data
+    encode_len(&mut b, 12345 << 10);
+    encode_len(&mut b, 2);
+    encode_len(&mut b, 1);
+    b.extend_from_slice(&[5]);
+    s(&mut b, b"module string");
+    b.push(1);
+    encode_len(&mut b, 7);
+    b.push(0);
+    b.extend_from_slice(&[254, 0, 251]);
+    encode_len(&mut b, 4);
+    encode_len(&mut b, 1);
+    b.push(252);
+    b.extend_from_slice(&4102444800000u64.to_le_bytes());
+    b.push(248);
+    encode_len(&mut b, 77);
+    b.push(249);
+    b.push(9);
+    b.push(17);
+    s(&mut b, b"z");
+    s(&mut b, &listpack(&["m", "1.5", "n", "3"]));
+    b.extend_from_slice(&stream(stream_type));
+    b.push(7); // a module value: id, then typed data up to the EOF opcode
+    s(&mut b, b"mod");
+    encode_len(&mut b, 99 << 10);
+    b.push(4);
+    b.extend_from_slice(&1.5f64.to_le_bytes());
+    b.push(3);
+    b.extend_from_slice(&1.5f32.to_le_bytes());
+    b.push(0);
+    if version >= 11 {
+        b.push(20);
+        s(&mut b, b"sl");
+        s(&mut b, &listpack(&["a", "b", "5"]));
+    }
+    b.push(18);
+    s(&mut b, b"l2");
+    encode_len(&mut b, 2);
+    encode_len(&mut b, 1); // a plain node: the element itself
+    s(&mut b, b"plain");
+    encode_len(&mut b, 2);
+    s(&mut b, &listpack(&["p", "2"]));
+    b
+}
+
 #[test]
 fn opcodes_streams_and_modules_of_newer_versions() {
     for (version, stream_type) in [(9u32, 15u8), (10, 19), (12, 21)] {
-        let mut b = Vec::new();
-        b.push(250);
-        s(&mut b, b"redis-ver");
-        s(&mut b, b"7.0.15");
-        b.push(245); // FUNCTION2
-        s(
-            &mut b,
-            b"#!lua name=lib\nredis.register_function('f', function() return 1 end)",
-        );
-        b.extend_from_slice(&[247]); // MODULE_AUX: id, when-opcode (uint), when, then data
-        encode_len(&mut b, 12345 << 10);
-        encode_len(&mut b, 2);
-        encode_len(&mut b, 1);
-        b.extend_from_slice(&[5]);
-        s(&mut b, b"module string");
-        b.push(1);
-        encode_len(&mut b, 7);
-        b.push(0);
-        b.extend_from_slice(&[254, 0, 251]);
-        encode_len(&mut b, 4);
-        encode_len(&mut b, 1);
-        b.push(252);
-        b.extend_from_slice(&4102444800000u64.to_le_bytes());
-        b.push(248);
-        encode_len(&mut b, 77);
-        b.push(249);
-        b.push(9);
-        b.push(17);
-        s(&mut b, b"z");
-        s(&mut b, &listpack(&["m", "1.5", "n", "3"]));
-        b.extend_from_slice(&stream(stream_type));
-        b.push(7); // a module value: id, then typed data up to the EOF opcode
-        s(&mut b, b"mod");
-        encode_len(&mut b, 99 << 10);
-        b.push(4);
-        b.extend_from_slice(&1.5f64.to_le_bytes());
-        b.push(3);
-        b.extend_from_slice(&1.5f32.to_le_bytes());
-        b.push(0);
-        if version >= 11 {
-            b.push(20);
-            s(&mut b, b"sl");
-            s(&mut b, &listpack(&["a", "b", "5"]));
-        }
-        b.push(18);
-        s(&mut b, b"l2");
-        encode_len(&mut b, 2);
-        encode_len(&mut b, 1); // a plain node: the element itself
-        s(&mut b, b"plain");
-        encode_len(&mut b, 2);
-        s(&mut b, &listpack(&["p", "2"]));
+        let b = newer_encodings_body(version, stream_type);
         let recs = read_all(&file(version, &b, true)).unwrap();
         assert!(recs.iter().any(
             |r| matches!(r, Record::Aux { key, value } if key == b"redis-ver" && value == b"7.0.15")
@@ -653,6 +667,344 @@ proptest! {
             let n = bad.len();
             bad[n / 2] ^= 0x55;
             prop_assert!(read_all(&bad).is_err());
+        }
+    }
+}
+
+/// What one read reported, in a form both the value-building and the check-only path produce:
+/// every record (a key as its offset, db, name, expiry, idle, frequency and file encoding; any
+/// other record as its debug text), then the summary or the error's full text (which carries
+/// the offset, the key and what was expected).
+#[derive(Debug, Default, PartialEq)]
+struct Seen {
+    records: Vec<String>,
+    end: String,
+}
+
+fn seen_key(off: u64, db: u32, key: &[u8], meta: (u64, Option<u64>, Option<u8>, &str)) -> String {
+    format!("key at {off}: db {db} {key:?} {meta:?}")
+}
+
+/// The loader's way: values are built.
+#[derive(Default)]
+struct Full(Vec<String>);
+
+impl zedis::persist::Visitor for Full {
+    fn record(&mut self, off: u64, rec: Record) -> Result<(), PersistError> {
+        self.0.push(match rec {
+            Record::Key(k) => seen_key(
+                off,
+                k.db,
+                &k.key,
+                (k.expire_at_ms, k.idle_secs, k.lfu_freq, k.file_encoding),
+            ),
+            other => format!("{other:?}"),
+        });
+        Ok(())
+    }
+}
+
+/// Verify's way: values are checked, not built.
+#[derive(Default)]
+struct CheckOnly(Vec<String>);
+
+impl zedis::persist::Visitor for CheckOnly {
+    fn record(&mut self, _off: u64, rec: Record) -> Result<(), PersistError> {
+        // Proves the reader took the check-only path: it never builds a value here.
+        assert!(
+            !matches!(rec, Record::Key(_)),
+            "a check-only read built {rec:?}"
+        );
+        self.0.push(format!("{rec:?}"));
+        Ok(())
+    }
+
+    fn wants_values(&self) -> bool {
+        false
+    }
+
+    fn checked_key(
+        &mut self,
+        off: u64,
+        k: zedis::persist::CheckedKey<'_>,
+    ) -> Result<(), PersistError> {
+        self.0.push(seen_key(
+            off,
+            k.db,
+            k.key,
+            (k.expire_at_ms, k.idle_secs, k.lfu_freq, k.file_encoding),
+        ));
+        Ok(())
+    }
+}
+
+/// Reads `bytes` both ways, asserts they report exactly the same, and returns the full path's
+/// verdict (Ok = valid).
+fn both_paths_agree(bytes: &[u8], what: &str) -> Result<(), String> {
+    let lim = Limits::default();
+    let mut full = Full::default();
+    let full_end = rdb::read(bytes, &mut full, &lim);
+    let mut check = CheckOnly::default();
+    let check_end = rdb::read(bytes, &mut check, &lim);
+    let verdict = full_end.as_ref().map(drop).map_err(|e| e.to_string());
+    let full = Seen {
+        records: full.0,
+        end: format!("{full_end:?}"),
+    };
+    let check = Seen {
+        records: check.0,
+        end: format!("{check_end:?}"),
+    };
+    assert_eq!(check, full, "{what}: the check-only read differs");
+    verdict
+}
+
+/// Bodies that each break one check the reader makes inside a value; each must be refused,
+/// by both paths with the same error.
+fn one_bad_check_each() -> Vec<(&'static str, Vec<u8>)> {
+    let key = |t: u8, name: &[u8]| {
+        let mut b = vec![t];
+        s(&mut b, name);
+        b
+    };
+    let pairs = |n: usize, repeat: bool| {
+        let mut items: Vec<String> = Vec::new();
+        for i in 0..n {
+            let f = if repeat && i == n - 1 { 0 } else { i };
+            items.push(format!("f{f}"));
+            items.push(format!("{i}.5"));
+        }
+        items
+    };
+    let lp = |items: &[String]| {
+        let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+        listpack(&refs)
+    };
+    let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    // Plain types with repeated members.
+    let mut b = key(4, b"h");
+    encode_len(&mut b, 2);
+    for f in ["f", "f"] {
+        s(&mut b, f.as_bytes());
+        s(&mut b, b"v");
+    }
+    out.push(("hash with a repeated field", b));
+    let mut b = key(5, b"z");
+    encode_len(&mut b, 2);
+    for m in ["m", "m"] {
+        s(&mut b, m.as_bytes());
+        b.extend_from_slice(&1.0f64.to_le_bytes());
+    }
+    out.push(("zset with a repeated member", b));
+    let mut b = key(5, b"z");
+    encode_len(&mut b, 1);
+    s(&mut b, b"m");
+    b.extend_from_slice(&f64::NAN.to_le_bytes());
+    out.push(("zset with a NaN score", b));
+    let mut b = key(3, b"z1");
+    encode_len(&mut b, 1);
+    s(&mut b, b"m");
+    b.extend_from_slice(&[3, b'n', b'a', b'n']);
+    out.push(("v1 zset with a NaN text score", b));
+    let mut b = key(2, b"set");
+    encode_len(&mut b, 3);
+    s(&mut b, b"12");
+    encode_string(&mut b, b"12", true); // stored as an integer: the same member
+    s(&mut b, b"x");
+    out.push(("set with a repeat in integer form", b));
+    // Compact blobs: small ones refuse a repeat at the blob, big ones by count.
+    let mut b = key(16, b"hl");
+    s(&mut b, &lp(&pairs(3, true)));
+    out.push(("small hash listpack with a repeated field", b));
+    let mut b = key(16, b"hL");
+    s(&mut b, &lp(&pairs(600, true)));
+    out.push(("big hash listpack with a repeated field", b));
+    let mut b = key(17, b"zl");
+    s(&mut b, &lp(&pairs(3, true)));
+    out.push(("small zset listpack with a repeated member", b));
+    let mut b = key(17, b"zL");
+    s(&mut b, &lp(&pairs(200, true)));
+    out.push(("big zset listpack with a repeated member", b));
+    let mut b = key(12, b"zz");
+    s(&mut b, &ziplist(&["a", "1", "a", "2"]));
+    out.push(("zset ziplist with a repeated member", b));
+    let mut b = key(13, b"hz");
+    s(&mut b, &ziplist(&["f", "1", "g"]));
+    out.push(("hash ziplist with an odd count", b));
+    let mut b = key(17, b"zo");
+    s(&mut b, &listpack(&["a", "1", "b"]));
+    out.push(("zset listpack with an odd count", b));
+    let mut b = key(17, b"zs");
+    s(&mut b, &listpack(&["a", "nan", "b", "x"]));
+    out.push(("zset listpack: NaN before a non-number", b));
+    let mut b = key(17, b"zs");
+    s(&mut b, &listpack(&["a", "1", "b", "x", "c", "nan"]));
+    out.push(("zset listpack: a non-number before NaN", b));
+    let mut b = key(20, b"sl");
+    s(&mut b, &listpack(&["a", "b", "a"]));
+    out.push(("set listpack with a repeat", b));
+    // 5 as an integer entry and "5" as a string entry are the same member.
+    let raw = [12, 0, 0, 0, 2, 0, 0x05, 0x01, 0x81, b'5', 0x02, 0xFF];
+    let mut b = key(20, b"sl5");
+    s(&mut b, &raw);
+    out.push(("set listpack with 5 and \"5\"", b));
+    let mut bad_back = raw;
+    bad_back[10] = 0x03;
+    let mut b = key(20, b"slb");
+    s(&mut b, &bad_back);
+    out.push(("listpack with a wrong back-length", b));
+    let mut b = key(11, b"is");
+    let mut is = intset::encode(&[1, 2, 3]);
+    is.swap(8, 10);
+    s(&mut b, &is);
+    out.push(("intset out of order", b));
+    let mut b = key(18, b"ql");
+    encode_len(&mut b, 1);
+    encode_len(&mut b, 3);
+    s(&mut b, &listpack(&["a"]));
+    out.push(("quicklist node of an unknown container", b));
+    let mut b = key(14, b"q1");
+    encode_len(&mut b, 1);
+    let mut zl = ziplist(&["a", "b"]);
+    zl[4] = 99; // tail offset
+    s(&mut b, &zl);
+    out.push(("quicklist v1 node with a wrong ziplist tail", b));
+    // LZF damage in a key, a string value, a member and a blob.
+    let lzf = |out: &mut Vec<u8>| {
+        let mut v = Vec::new();
+        encode_string(&mut v, &b"abcabcabcabcabcabcabcabcabc".repeat(4), true);
+        assert_eq!(v[0], 0xC3, "compressible");
+        let n = v.len();
+        v[n - 3] ^= 0x80;
+        out.extend_from_slice(&v);
+    };
+    let mut b = vec![0];
+    lzf(&mut b);
+    s(&mut b, b"v");
+    out.push(("a damaged LZF key", b));
+    let mut b = key(0, b"lzf");
+    lzf(&mut b);
+    out.push(("a damaged LZF string", b));
+    let mut b = key(2, b"lzfset");
+    encode_len(&mut b, 1);
+    lzf(&mut b);
+    out.push(("a damaged LZF member", b));
+    let mut b = key(1, b"lzflist");
+    encode_len(&mut b, 2);
+    s(&mut b, b"ok");
+    lzf(&mut b);
+    out.push(("a damaged LZF list element", b));
+    let mut b = key(0, b"bad-enc");
+    b.push(0xC7);
+    out.push(("an unknown string encoding", b));
+    out
+}
+
+/// Bodies that are valid, including the edge cases the checks must let through.
+fn valid_bodies() -> Vec<(String, Vec<u8>)> {
+    let mut out = vec![("old encodings".to_string(), old_encodings_body())];
+    for (v, t) in [(9u32, 15u8), (10, 19), (12, 21)] {
+        out.push((format!("newer encodings v{v}"), newer_encodings_body(v, t)));
+    }
+    let mut b = Vec::new();
+    for (t, name) in [
+        (1u8, "el"),
+        (2, "es"),
+        (3, "ez"),
+        (4, "eh"),
+        (5, "ez2"),
+        (18, "eq"),
+    ] {
+        b.push(t);
+        s(&mut b, name.as_bytes());
+        encode_len(&mut b, 0);
+    }
+    b.push(18); // a quicklist whose only node is empty
+    s(&mut b, b"eq2");
+    encode_len(&mut b, 1);
+    encode_len(&mut b, 2);
+    s(&mut b, &listpack(&[]));
+    b.push(16);
+    s(&mut b, b"elp");
+    s(&mut b, &listpack(&[]));
+    // Lists may repeat; big compact hashes and sorted sets without repeats are fine.
+    b.push(1);
+    s(&mut b, b"rep");
+    encode_len(&mut b, 2);
+    s(&mut b, b"a");
+    s(&mut b, b"a");
+    let big: Vec<String> = (0..300)
+        .flat_map(|i| [format!("m{i}"), format!("{i}")])
+        .collect();
+    let refs: Vec<&str> = big.iter().map(String::as_str).collect();
+    b.push(17);
+    s(&mut b, b"bigz");
+    s(&mut b, &listpack(&refs));
+    b.push(16);
+    s(&mut b, b"bigh");
+    s(&mut b, &listpack(&refs));
+    out.push(("empty and big collections".to_string(), b));
+    out
+}
+
+#[test]
+fn check_only_reads_report_exactly_what_full_reads_do() {
+    for (what, body) in one_bad_check_each() {
+        for checksum in [true, false] {
+            let f = file(10, &body, checksum);
+            let verdict = both_paths_agree(&f, what);
+            assert!(verdict.is_err(), "{what}: accepted");
+        }
+    }
+    let mut rng = fastrand_seed(11);
+    let mut corpus: Vec<(String, Vec<u8>)> = fixtures();
+    for (what, body) in valid_bodies() {
+        let version = if what.contains("v12") { 12 } else { 10 };
+        corpus.push((what, file(version, &body, true)));
+    }
+    for (what, body) in one_bad_check_each() {
+        corpus.push((what.to_string(), file(10, &body, true)));
+    }
+    for (name, good) in &corpus {
+        let verdict = both_paths_agree(good, name);
+        assert_eq!(
+            verdict.is_ok(),
+            !one_bad_check_each().iter().any(|(w, _)| w == name),
+            "{name}: {verdict:?}"
+        );
+        // The Redis-made fixtures are large for a debug build: sample them; the small
+        // made-up files get every cut and many more damaged copies.
+        let big = good.len() > 4096;
+        let (step, flips, garbage) = if big {
+            (good.len() / 100, 50, 150)
+        } else {
+            (1, 200, 600)
+        };
+        for cut in (0..good.len()).step_by(step) {
+            let v = both_paths_agree(&good[..cut], &format!("{name} cut at {cut}"));
+            assert!(v.is_err(), "{name} cut at {cut}");
+        }
+        // Flipped bits (the checksum catches what the structure does not) ...
+        for _ in 0..flips {
+            let mut bad = good.clone();
+            let at = (rng() as usize) % bad.len();
+            bad[at] ^= 1 << (rng() % 8);
+            let v = both_paths_agree(&bad, &format!("{name} flip at {at}"));
+            assert!(v.is_err(), "{name}: flip at {at} went unnoticed");
+        }
+        // ... and, with the checksum disabled, garbage that only the structure checks catch.
+        let n = good.len();
+        if n < 18 {
+            continue;
+        }
+        for _ in 0..garbage {
+            let mut bad = good.clone();
+            bad[n - 8..].fill(0);
+            for _ in 0..1 + rng() % 3 {
+                let at = 9 + (rng() as usize) % (n - 17);
+                bad[at] = rng() as u8;
+            }
+            let _ = both_paths_agree(&bad, &format!("{name} with garbage"));
         }
     }
 }

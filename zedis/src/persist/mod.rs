@@ -62,10 +62,38 @@ pub struct KeyRecord {
     pub file_encoding: &'static str,
 }
 
+/// A key read by a check-only pass: what a [`KeyRecord`] says except the value, which was
+/// validated as thoroughly as for a load but not built. Borrowed: the reader reuses its buffers.
+#[derive(Debug)]
+pub struct CheckedKey<'a> {
+    pub db: u32,
+    pub key: &'a [u8],
+    /// Absolute expiry in unix milliseconds; 0 = persistent.
+    pub expire_at_ms: u64,
+    pub idle_secs: Option<u64>,
+    pub lfu_freq: Option<u8>,
+    /// As [`KeyRecord::file_encoding`].
+    pub file_encoding: &'static str,
+}
+
 /// Receives the records of a file as they are read. `offset` is where the record starts in the
 /// (uncompressed) file, for reports. Returning an error stops the read.
 pub trait Visitor {
     fn record(&mut self, offset: u64, rec: Record) -> Result<(), PersistError>;
+
+    /// Whether keys must arrive with their values. A visitor that only counts (`zedis-rdb
+    /// verify`) answers false: the RDB reader then makes every check a load makes (same errors,
+    /// same offsets) but builds no store values, and hands each key to
+    /// [`Visitor::checked_key`] instead of `record(Record::Key)`. Building values was most of
+    /// the cost of verifying. Readers that cannot skip building (.zdb) ignore this.
+    fn wants_values(&self) -> bool {
+        true
+    }
+
+    /// A key read without its value; only called when [`Visitor::wants_values`] is false.
+    fn checked_key(&mut self, _offset: u64, _key: CheckedKey<'_>) -> Result<(), PersistError> {
+        Ok(())
+    }
 }
 
 /// A visitor that collects everything (tests, small files).

@@ -4,6 +4,14 @@
 
 /// Parses and validates an intset blob.
 pub fn parse(b: &[u8]) -> Result<Vec<i64>, String> {
+    let mut out = Vec::new();
+    walk(b, |v| out.push(v))?;
+    Ok(out)
+}
+
+/// Validates an intset blob, handing each value to `f` in order (before the whole blob is known
+/// to be valid), and returns how many there are; allocates nothing.
+pub fn walk(b: &[u8], mut f: impl FnMut(i64)) -> Result<usize, String> {
     if b.len() < 8 {
         return Err(format!("intset of {} bytes is too short", b.len()));
     }
@@ -18,19 +26,20 @@ pub fn parse(b: &[u8]) -> Result<Vec<i64>, String> {
             b.len()
         ));
     }
-    let mut out: Vec<i64> = Vec::with_capacity(count);
+    let mut last = None;
     for c in b[8..].chunks_exact(width) {
         let v = match width {
             2 => i16::from_le_bytes([c[0], c[1]]) as i64,
             4 => i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64,
             _ => i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]),
         };
-        if out.last().is_some_and(|&last| last >= v) {
+        if last.is_some_and(|last| last >= v) {
             return Err("intset values are not strictly ascending".into());
         }
-        out.push(v);
+        last = Some(v);
+        f(v);
     }
-    Ok(out)
+    Ok(count)
 }
 
 /// Encodes ascending integers with the narrowest width that holds them all, as Redis does.

@@ -40,13 +40,8 @@ fn backlen_size(l: usize) -> usize {
 }
 
 fn encode_backlen(out: &mut Vec<u8>, l: usize) {
-    // The first byte (lowest address) carries the most significant 7 bits; every following
-    // byte has its top bit set, so a reader walking backwards knows where the number starts.
-    let n = backlen_size(l);
-    for i in (0..n).rev() {
-        let part = ((l >> (7 * i)) & 127) as u8;
-        out.push(if i == n - 1 { part } else { part | 128 });
-    }
+    let (b, n) = backlen_bytes(l);
+    out.extend_from_slice(&b[..n]);
 }
 
 fn le(b: &[u8]) -> u64 {
@@ -60,6 +55,32 @@ fn sign_extend(v: u64, bits: u32) -> i64 {
 
 /// Parses and validates a whole listpack blob.
 pub fn parse(b: &[u8]) -> Result<Vec<Elem<'_>>, String> {
+    // Each entry takes at least two bytes, so the blob bounds the allocation.
+    let count = b.get(4..6).map_or(0, |c| le(c) as usize);
+    let mut out = Vec::with_capacity(count.min(b.len() / 2));
+    walk(b, |e| out.push(e))?;
+    Ok(out)
+}
+
+/// The back-length bytes Redis writes after an entry of `l` bytes, in an array so the
+/// validating walk checks one per entry without allocating.
+fn backlen_bytes(l: usize) -> ([u8; 5], usize) {
+    // The first byte (lowest address) carries the most significant 7 bits; every following
+    // byte has its top bit set, so a reader walking backwards knows where the number starts.
+    let n = backlen_size(l);
+    let mut out = [0u8; 5];
+    for (j, i) in (0..n).rev().enumerate() {
+        let part = ((l >> (7 * i)) & 127) as u8;
+        out[j] = if i == n - 1 { part } else { part | 128 };
+    }
+    (out, n)
+}
+
+/// Validates a whole listpack blob, handing each element to `f` in order, and returns how many
+/// there are. Nothing is allocated, so a check-only read can validate blobs in place; the
+/// elements reach `f` before the blob is known to be valid, so callers that must not act on a
+/// bad blob walk it twice or collect first (as [`parse`] does).
+pub fn walk<'a>(b: &'a [u8], mut f: impl FnMut(Elem<'a>)) -> Result<usize, String> {
     if b.len() < HEADER + 1 {
         return Err(format!("listpack of {} bytes is too short", b.len()));
     }
@@ -71,8 +92,7 @@ pub fn parse(b: &[u8]) -> Result<Vec<Elem<'_>>, String> {
         ));
     }
     let count = le(&b[4..6]) as usize;
-    // Each entry takes at least two bytes, so the blob bounds the allocation.
-    let mut out = Vec::with_capacity(count.min(b.len() / 2));
+    let mut found = 0usize;
     let mut p = HEADER;
     loop {
         let Some(&first) = b.get(p) else {
@@ -124,24 +144,23 @@ pub fn parse(b: &[u8]) -> Result<Vec<Elem<'_>>, String> {
             }
         };
         let l = enc_len + data_len;
-        let mut expect = Vec::with_capacity(5);
-        encode_backlen(&mut expect, l);
+        let (expect, n) = backlen_bytes(l);
         let back = b
-            .get(p + l..p + l + expect.len())
+            .get(p + l..p + l + n)
             .ok_or_else(|| format!("listpack entry at {p} runs past the blob"))?;
-        if back != expect.as_slice() {
+        if back != &expect[..n] {
             return Err(format!("listpack entry at {p} has a wrong back-length"));
         }
-        out.push(elem);
-        p += l + expect.len();
+        f(elem);
+        found += 1;
+        p += l + n;
     }
-    if count != 0xFFFF && count != out.len() {
+    if count != 0xFFFF && count != found {
         return Err(format!(
-            "listpack header says {count} entries, found {}",
-            out.len()
+            "listpack header says {count} entries, found {found}"
         ));
     }
-    Ok(out)
+    Ok(found)
 }
 
 /// Builds a listpack entry by entry.

@@ -8,6 +8,16 @@ const MAX_RATIO: usize = 90;
 
 /// Decompresses `data` into exactly `ulen` bytes.
 pub fn decompress(data: &[u8], ulen: usize) -> Result<Vec<u8>, String> {
+    check_claim(data, ulen)?;
+    match ::lzf::decompress(data, ulen) {
+        Ok(v) if v.len() == ulen => Ok(v),
+        Ok(v) => Err(short(v.len(), ulen)),
+        Err(e) => Err(format!("LZF data is corrupt ({e:?})")),
+    }
+}
+
+/// The header checks both decompressors make before touching the data.
+fn check_claim(data: &[u8], ulen: usize) -> Result<(), String> {
     if ulen == 0 {
         return Err("LZF string with uncompressed length 0".into());
     }
@@ -17,14 +27,78 @@ pub fn decompress(data: &[u8], ulen: usize) -> Result<Vec<u8>, String> {
             data.len()
         ));
     }
-    match ::lzf::decompress(data, ulen) {
-        Ok(v) if v.len() == ulen => Ok(v),
-        Ok(v) => Err(format!(
-            "LZF string gave {} bytes, header says {ulen}",
-            v.len()
-        )),
-        Err(e) => Err(format!("LZF data is corrupt ({e:?})")),
+    Ok(())
+}
+
+fn short(got: usize, ulen: usize) -> String {
+    format!("LZF string gave {got} bytes, header says {ulen}")
+}
+
+/// [`decompress`] into a caller's buffer (cleared first), so a check-only read decompresses
+/// every string into one reused allocation. Accepts exactly the inputs `decompress` accepts,
+/// with the same messages (a test compares them): LZF's format is a run of literal blocks
+/// (control byte < 32: that many + 1 bytes follow) and back references (length in the top
+/// three bits, 7 meaning "add the next byte", then a 13-bit distance).
+pub fn decompress_into(data: &[u8], ulen: usize, out: &mut Vec<u8>) -> Result<(), String> {
+    check_claim(data, ulen)?;
+    const CORRUPT: &str = "LZF data is corrupt (DataCorrupted)";
+    const TOO_SMALL: &str = "LZF data is corrupt (BufferTooSmall)";
+    // The output is sized up front (bounded by MAX_RATIO times bytes that were actually read)
+    // and written by index, so a short literal can be copied as one fixed 32-byte block when
+    // both sides have room: LZF output is mostly literal runs of up to 32 bytes, and a
+    // variable-length copy call per run was the cost here.
+    out.clear();
+    out.resize(ulen, 0);
+    let mut o = 0usize;
+    let mut i = 0;
+    while let Some(&ctrl) = data.get(i) {
+        let ctrl = ctrl as usize;
+        i += 1;
+        if ctrl < 32 {
+            let n = ctrl + 1;
+            if o + n > ulen {
+                return Err(TOO_SMALL.into());
+            }
+            match (data.get(i..i + 32), out.get_mut(o..o + 32)) {
+                (Some(src), Some(dst)) => dst.copy_from_slice(src),
+                _ => {
+                    let lit = data.get(i..i + n).ok_or(CORRUPT)?;
+                    out[o..o + n].copy_from_slice(lit);
+                }
+            }
+            i += n;
+            o += n;
+        } else {
+            let mut n = ctrl >> 5;
+            let &b = data.get(i).ok_or(CORRUPT)?;
+            if n == 7 {
+                n += b as usize;
+                i += 1;
+            }
+            let &lo = data.get(i).ok_or(CORRUPT)?;
+            i += 1;
+            let back = ((ctrl & 0x1f) << 8) + 1 + lo as usize;
+            let n = n + 2;
+            if o + n > ulen {
+                return Err(TOO_SMALL.into());
+            }
+            let from = o.checked_sub(back).ok_or(CORRUPT)?;
+            if back >= n {
+                out.copy_within(from..from + n, o);
+            } else {
+                // The source overlaps what this reference writes: a repeating pattern,
+                // copied a byte at a time as LZF defines it.
+                for k in 0..n {
+                    out[o + k] = out[from + k];
+                }
+            }
+            o += n;
+        }
     }
+    if o != ulen {
+        return Err(short(o, ulen));
+    }
+    Ok(())
 }
 
 /// Compresses `s` as Redis's `rdbSaveLzfStringObject` does: only when the result fits in
@@ -211,5 +285,48 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The check-only reader's decompressor must accept and refuse exactly what the loader's
+    /// does, with the same message: valid data at the right, a short and a long length, and
+    /// every single-byte corruption of it, plus pure garbage.
+    #[test]
+    fn decompress_into_agrees_with_decompress() {
+        let mut x = 99u64;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut out = Vec::new();
+        let mut cases = 0;
+        let check = |c: &[u8], ulen: usize, out: &mut Vec<u8>| {
+            let want = decompress(c, ulen);
+            let got = decompress_into(c, ulen, out).map(|()| out.clone());
+            assert_eq!(got, want, "{c:?} ulen {ulen}");
+        };
+        for n in [5usize, 40, 300, 2000] {
+            for alphabet in [2u64, 3, 16, 256] {
+                let data: Vec<u8> = (0..n).map(|_| (rnd() % alphabet) as u8).collect();
+                let Some(c) = compress(&data) else { continue };
+                for ulen in [n, n - 1, n + 1, 0, 1] {
+                    check(&c, ulen, &mut out);
+                }
+                for i in 0..c.len() {
+                    let mut bad = c.clone();
+                    bad[i] ^= 1 << (rnd() % 8);
+                    check(&bad, n, &mut out);
+                    check(&c[..i], n, &mut out);
+                    cases += 2;
+                }
+            }
+        }
+        for _ in 0..2000 {
+            let len = (rnd() % 40) as usize;
+            let g: Vec<u8> = (0..len).map(|_| rnd() as u8).collect();
+            check(&g, (rnd() % 200) as usize, &mut out);
+        }
+        assert!(cases > 1000);
     }
 }

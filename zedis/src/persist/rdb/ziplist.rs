@@ -18,6 +18,15 @@ fn sign_extend(v: u64, bits: u32) -> i64 {
 
 /// Parses and validates a whole ziplist blob.
 pub fn parse(b: &[u8]) -> Result<Vec<Elem<'_>>, String> {
+    let count = b.get(8..10).map_or(0, |c| le(c) as usize);
+    let mut out = Vec::with_capacity(count.min(b.len() / 2));
+    walk(b, |e| out.push(e))?;
+    Ok(out)
+}
+
+/// Validates a whole ziplist blob, handing each element to `f` in order, and returns how many
+/// there are; allocates nothing (see `listpack::walk`, same contract).
+pub fn walk<'a>(b: &'a [u8], mut f: impl FnMut(Elem<'a>)) -> Result<usize, String> {
     if b.len() < 11 {
         return Err(format!("ziplist of {} bytes is too short", b.len()));
     }
@@ -30,7 +39,7 @@ pub fn parse(b: &[u8]) -> Result<Vec<Elem<'_>>, String> {
     }
     let tail = le(&b[4..8]) as usize;
     let count = le(&b[8..10]) as usize;
-    let mut out = Vec::with_capacity(count.min(b.len() / 2));
+    let mut found = 0usize;
     let mut p = 10;
     let mut prev_len = 0usize;
     let mut last_start = 10;
@@ -103,20 +112,20 @@ pub fn parse(b: &[u8]) -> Result<Vec<Elem<'_>>, String> {
         p += size;
         prev_len = p - start;
         last_start = start;
-        out.push(elem);
+        f(elem);
+        found += 1;
     }
-    if !out.is_empty() && tail != last_start {
+    if found != 0 && tail != last_start {
         return Err(format!(
             "ziplist tail offset {tail} is not the last entry ({last_start})"
         ));
     }
-    if count != 0xFFFF && count != out.len() {
+    if count != 0xFFFF && count != found {
         return Err(format!(
-            "ziplist header says {count} entries, found {}",
-            out.len()
+            "ziplist header says {count} entries, found {found}"
         ));
     }
-    Ok(out)
+    Ok(found)
 }
 
 /// A ziplist exactly as Redis 6 wrote it (every entry encoding). zedis never writes ziplists;
