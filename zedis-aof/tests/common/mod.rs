@@ -89,3 +89,75 @@ pub fn sample() -> (Vec<u8>, Vec<u64>) {
     cmd(&mut out, &[b"SET", b"user:2", &[b'v'; 12]]);
     (out, starts)
 }
+
+/// Every key of every database with its type, a canonical rendering of its value and whether it
+/// has a TTL, read through the protocol so it works the same on zedis and redis-server.
+pub type Digest = std::collections::BTreeMap<(i64, Vec<u8>), (String, String, bool)>;
+
+fn render(v: &redis::Value) -> String {
+    use redis::Value;
+    match v {
+        Value::BulkString(b) => format!("{:?}", String::from_utf8_lossy(b)),
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(render).collect();
+            format!("[{}]", parts.join(","))
+        }
+        Value::Int(i) => i.to_string(),
+        Value::Nil => "nil".into(),
+        Value::SimpleString(s) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+pub fn digest(port: u16) -> Digest {
+    use redis::Value;
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("client");
+    let mut c = client.get_connection().expect("connect");
+    // A server that loads its AOF in the background answers -LOADING for a moment.
+    let start = std::time::Instant::now();
+    while redis::cmd("DBSIZE").query::<i64>(&mut c).is_err() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "still loading"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut out = Digest::new();
+    for db in 0..16 {
+        redis::cmd("SELECT").arg(db).exec(&mut c).expect("select");
+        let keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut c).expect("keys");
+        for k in keys {
+            let t: String = redis::cmd("TYPE").arg(&k).query(&mut c).expect("type");
+            let mut cmd = match t.as_str() {
+                "string" => redis::cmd("GET"),
+                "list" => redis::cmd("LRANGE"),
+                "set" => redis::cmd("SORT"),
+                "hash" => redis::cmd("HGETALL"),
+                "zset" => redis::cmd("ZRANGE"),
+                other => panic!("unexpected type {other}"),
+            };
+            cmd.arg(&k);
+            match t.as_str() {
+                "list" => cmd.arg(0).arg(-1),
+                "set" => cmd.arg("ALPHA"),
+                "zset" => cmd.arg(0).arg(-1).arg("WITHSCORES"),
+                _ => &mut cmd,
+            };
+            let mut v: Value = cmd.query(&mut c).expect("value");
+            if t == "hash" {
+                // Field order is the encoding's business; compare sorted pairs.
+                if let Value::Array(items) = &v {
+                    let mut pairs: Vec<(String, String)> = items
+                        .chunks(2)
+                        .map(|p| (render(&p[0]), render(&p[1])))
+                        .collect();
+                    pairs.sort();
+                    v = Value::SimpleString(format!("{pairs:?}"));
+                }
+            }
+            let ttl: i64 = redis::cmd("PTTL").arg(&k).query(&mut c).expect("pttl");
+            out.insert((db, k), (t, render(&v), ttl > 0));
+        }
+    }
+    out
+}
