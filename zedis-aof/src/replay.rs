@@ -80,6 +80,10 @@ pub struct Summary {
     pub expired: u64,
     pub keys: u64,
     pub bytes_in: u64,
+    /// Commands the server answered with an error (the server's loader ignores these replies
+    /// too), and the first such reply with where its command was.
+    pub errors: u64,
+    pub first_error: Option<String>,
 }
 
 pub fn now_ms() -> u64 {
@@ -218,6 +222,16 @@ fn replay_resp(
         out.clear();
         zedis::commands::execute(eng, &mut client, &args, &mut out, &mut clock);
         sum.commands += 1;
+        if out.first() == Some(&b'-') {
+            sum.errors += 1;
+            if sum.first_error.is_none() {
+                let reply = String::from_utf8_lossy(&out[1..]).trim_end().to_string();
+                sum.first_error = Some(format!(
+                    "{} at byte {offset} (line {line}): {reply}",
+                    f.path.display()
+                ));
+            }
+        }
         count += 1;
         if count.is_multiple_of(BATCH) {
             // Nothing is being logged: the keys found expired need no DEL anywhere.
@@ -326,6 +340,13 @@ fn summary_lines(s: &mut String, sum: &Summary, started: Instant) {
             s,
             "ignored a torn tail of {} byte(s) at the end of the last file (as aof-load-truncated yes does)",
             sum.torn_tail
+        );
+    }
+    if let Some(first) = &sum.first_error {
+        let _ = writeln!(
+            s,
+            "{} command(s) were answered with an error and changed nothing (the server's loader ignores them too); the first: {first}",
+            sum.errors
         );
     }
     let _ = writeln!(

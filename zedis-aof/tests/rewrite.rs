@@ -141,6 +141,8 @@ fn rewrite_collapses_overwrites_and_drops_expired_keys() {
     encode_command(&mut aof, &[b"SET", b"kept", b"x", b"PXAT", far]);
     encode_command(&mut aof, &[b"RPUSH", b"deleted", b"a", b"b"]);
     encode_command(&mut aof, &[b"DEL", b"deleted"]);
+    encode_command(&mut aof, &[b"SET", b"word", b"abc"]);
+    encode_command(&mut aof, &[b"INCR", b"word"]);
     encode_command(&mut aof, &[b"SELECT", b"3"]);
     encode_command(&mut aof, &[b"SADD", b"s", b"m1", b"m2"]);
     // A torn last command is ignored, as aof-load-truncated does.
@@ -152,6 +154,10 @@ fn rewrite_collapses_overwrites_and_drops_expired_keys() {
     let report = ok(aof_tool(&[&"rewrite", &input, &out, &"--single"]));
     assert!(report.contains("expired key(s) dropped"), "{report}");
     assert!(report.contains("torn tail"), "{report}");
+    assert!(
+        report.contains("1 command(s) were answered with an error"),
+        "{report}"
+    );
     let listed = ok(aof_tool(&[&"dump", &out, &"--format", &"text"]));
     let cmds: Vec<&str> = listed
         .lines()
