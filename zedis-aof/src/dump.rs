@@ -44,7 +44,8 @@ impl Visitor for Discard {
 }
 
 /// Walks every command of `input` in loading order. Snapshot bases are skipped (reported to
-/// `on_snapshot`). Damage stops the walk with the library's error.
+/// `on_snapshot`). A torn end of the last file ends the walk with a warning on stderr; any other
+/// damage stops it with the library's error.
 pub fn walk(
     input: &Input,
     progress: bool,
@@ -53,7 +54,7 @@ pub fn walk(
 ) -> anyhow::Result<()> {
     let bar = progress_bar(input.total_bytes(), progress);
     let mut ts = None;
-    for file in &input.files {
+    for (i, file) in input.files.iter().enumerate() {
         let io = |e| AofError::Io {
             file: Some(file.path.clone()),
             source: e,
@@ -74,8 +75,22 @@ pub fn walk(
         );
         let mut rd = Reader::new(r).with_file(&file.path);
         let mut db = 0u32;
+        let last = i + 1 == input.files.len();
         loop {
-            let item = rd.next().map_err(|e| e.in_file(&file.path))?;
+            let item = match rd.next() {
+                Ok(item) => item,
+                // A torn end of the last file is what a crash leaves; the server loads what
+                // precedes it (aof-load-truncated), so the listing does too, and says so.
+                Err(AofError::Truncated { offset, eof, .. }) if last => {
+                    eprintln!(
+                        "zedis-aof: {} ends with a torn command at byte {offset} ({} byte(s) not listed; `zedis-aof fix` cuts them)",
+                        file.path.display(),
+                        eof.saturating_sub(offset)
+                    );
+                    break;
+                }
+                Err(e) => return Err(e.in_file(&file.path).into()),
+            };
             match item {
                 None => break,
                 Some(Item::RdbPreamble) => {

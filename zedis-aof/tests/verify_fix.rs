@@ -228,3 +228,28 @@ fn truncate_to_timestamp_cuts_as_redis_check_aof_does() {
         .unwrap();
     assert!(!r.status.success());
 }
+
+#[test]
+fn a_damaged_zdb_base_is_found_by_the_snapshot_reader() {
+    let tmp = TempDir::new("aoftool-zdb").unwrap();
+    let dir = tmp.path().join("d");
+    let out = aof_tool(&[&"rewrite", &fixture("no"), &dir]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let base = dir.join("appendonly.aof.1.base.zdb");
+    let mut bytes = fs::read(&base).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    fs::write(&base, &bytes).unwrap();
+    let out = aof_tool(&[&"verify", &dir]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("(zdb format)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("damaged snapshot"),
+        "{}",
+        stdout(&out)
+    );
+    let out = aof_tool(&[&"fix", &dir, &"--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("zedis-rdb"), "{}", stdout(&out));
+    assert_eq!(fs::read(&base).unwrap(), bytes);
+}
