@@ -171,6 +171,12 @@ fn rewrite_collapses_overwrites_and_drops_expired_keys() {
         assert!(!has(absent), "{absent} in {listed}");
     }
     assert!(fs::metadata(&out).unwrap().len() < aof.len() as u64 / 4);
+    let db3 = ok(aof_tool(&[&"dump", &out, &"--db", &"3"]));
+    // SELECT itself runs in the database it leaves.
+    assert!(
+        db3.lines().count() == 1 && db3.contains("db=3 ts=- SADD s"),
+        "{db3}"
+    );
 }
 
 #[test]
