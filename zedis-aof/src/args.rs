@@ -169,7 +169,7 @@ const MAN_EXTRA: &str = r#".SH "EXIT STATUS"
 Every file is valid (verify), or the command succeeded.
 .TP
 .B 1
-A file is damaged (verify), or fix and truncate\-to\-timestamp refused to change it.
+A file is damaged (verify), or fix and truncate\-to\-timestamp refused to change it (or were told no at the prompt).
 .TP
 .B 2
 Unusable arguments, or an input that cannot be opened or read at all.

@@ -113,21 +113,30 @@ fn skip_preamble<R: BufRead>(rd: &mut Reader<R>) -> Result<(), AofError> {
     Ok(())
 }
 
-/// Carries out a `Cut`: confirmation, backup, truncation. Returns the backup's path.
+/// What became of a `Cut`.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The user said no at the prompt.
+    Declined,
+    /// Cut, with the backup's path when one was kept.
+    Done { backup: Option<PathBuf> },
+}
+
+/// Carries out a `Cut`: confirmation, backup, truncation.
 pub fn cut(
     path: &Path,
     at: u64,
     size: u64,
     why: &str,
     change: &ChangeArgs,
-) -> anyhow::Result<Option<PathBuf>> {
+) -> anyhow::Result<Outcome> {
     let name = path.display();
     let question = format!(
         "{why}\nCut {name} from {size} to {at} bytes, dropping {} byte(s)?",
         size.saturating_sub(at)
     );
     if !change.yes && !confirm(&question)? {
-        anyhow::bail!("{name} was not changed");
+        return Ok(Outcome::Declined);
     }
     let backup = if change.keep_backup() {
         let b = backup_path(path);
@@ -145,7 +154,7 @@ pub fn cut(
     f.set_len(at)
         .and_then(|()| f.sync_all())
         .map_err(|e| anyhow::anyhow!("cannot cut {name}: {e}"))?;
-    Ok(backup)
+    Ok(Outcome::Done { backup })
 }
 
 /// Asks on the terminal. Without one there is nobody to ask: the caller must say `--yes`.

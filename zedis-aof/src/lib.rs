@@ -158,7 +158,13 @@ fn carry_out(plan: fix::Plan, change: &args::ChangeArgs, quiet: bool) -> anyhow:
             size,
             why,
         } => {
-            let backup = fix::cut(&path, at, size, &why, change)?;
+            let backup = match fix::cut(&path, at, size, &why, change)? {
+                fix::Outcome::Declined => {
+                    println!("{} was not changed", path.display());
+                    return Ok(EXIT_DAMAGED);
+                }
+                fix::Outcome::Done { backup } => backup,
+            };
             if let Some(b) = backup {
                 if !quiet {
                     eprintln!("backup kept at {}", b.display());

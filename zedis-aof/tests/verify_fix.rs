@@ -253,3 +253,47 @@ fn a_damaged_zdb_base_is_found_by_the_snapshot_reader() {
     assert!(stdout(&out).contains("zedis-rdb"), "{}", stdout(&out));
     assert_eq!(fs::read(&base).unwrap(), bytes);
 }
+
+/// Runs `zedis-aof fix PATH` on a pseudo-terminal (through script(1)) answering `answer`; None
+/// when script(1) is not installed.
+fn fix_on_a_tty(path: &std::path::Path, answer: &str) -> Option<std::process::Output> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let cmd = format!("{} fix {}", env!("CARGO_BIN_EXE_zedis-aof"), path.display());
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    child
+        .stdin
+        .take()?
+        .write_all(format!("{answer}\n").as_bytes())
+        .ok()?;
+    child.wait_with_output().ok()
+}
+
+#[test]
+fn fix_asks_on_a_terminal() {
+    let tmp = TempDir::new("aoftool-tty").unwrap();
+    let (whole, starts) = sample();
+    let last = *starts.last().unwrap() as usize;
+    let path = tmp.path().join("t.aof");
+    fs::write(&path, &whole[..whole.len() - 2]).unwrap();
+    let Some(no) = fix_on_a_tty(&path, "n") else {
+        eprintln!("script(1) not available; skipping");
+        return;
+    };
+    assert!(stdout(&no).contains("[y/N]"), "{}", stdout(&no));
+    assert_eq!(no.status.code(), Some(1), "{}", stdout(&no));
+    assert_eq!(fs::read(&path).unwrap().len(), whole.len() - 2);
+    let yes = fix_on_a_tty(&path, "y").unwrap();
+    assert_eq!(yes.status.code(), Some(0), "{}", stdout(&yes));
+    assert_eq!(fs::read(&path).unwrap(), &whole[..last]);
+    assert_eq!(
+        fs::read(tmp.path().join("t.aof.bak")).unwrap(),
+        &whole[..whole.len() - 2]
+    );
+}
