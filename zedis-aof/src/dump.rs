@@ -1,7 +1,8 @@
 //! `dump` and `stats`: one streaming walk over the commands of every file (through the library's
 //! `Reader`), tracking the database each command runs in (SELECT; every file starts in database
 //! 0, as the server's replay client does) and the latest `#TS:` annotation. Memory is one command
-//! at a time plus the counters; a snapshot base is only sized here (`zedis-rdb` lists its keys).
+//! (or one snapshot key) at a time plus the counters. `dump` shows a snapshot's keys as the
+//! commands that rebuild them; `stats` counts only commands actually in the log.
 
 use crate::args::DumpFormat;
 use crate::input::{content, file_len, progress_bar, Content, Counting, Input};
@@ -11,8 +12,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufReader, Write};
-use zedis::persist::aof::{AofError, AofFile, Item, Reader};
-use zedis::persist::{build, PersistError, Record, Visitor};
+use zedis::persist::aof::{encode_key, AofError, AofFile, Item, Reader};
+use zedis::persist::{build, rdb, zdb, PersistError, Record, Visitor};
 
 /// One command as the walk sees it.
 pub struct Cmd<'a> {
@@ -23,6 +24,9 @@ pub struct Cmd<'a> {
     /// The latest `#TS:` annotation before the command, if any.
     pub ts: Option<i64>,
     pub argv: &'a [Vec<u8>],
+    /// The command rebuilds a key of a snapshot (a snapshot base or an RDB preamble); `offset`
+    /// is then where the key's record starts in the file.
+    pub snapshot: bool,
 }
 
 impl Cmd<'_> {
@@ -43,29 +47,93 @@ impl Visitor for Discard {
     }
 }
 
-/// Walks every command of `input` in loading order. Snapshot bases are skipped (reported to
-/// `on_snapshot`). A torn end of the last file ends the walk with a warning on stderr; any other
-/// damage stops it with the library's error.
+/// Turns the keys of a snapshot into the commands that rebuild them (the library's
+/// `encode_key`, read back with its `Reader`), one key at a time.
+struct Expand<'a, F> {
+    file: &'a AofFile,
+    f: &'a mut F,
+    buf: Vec<u8>,
+    /// Why `f` stopped the read, handed back after it.
+    stopped: Option<anyhow::Error>,
+}
+
+impl<F: FnMut(&Cmd) -> anyhow::Result<()>> Visitor for Expand<'_, F> {
+    fn record(&mut self, offset: u64, rec: Record) -> Result<(), PersistError> {
+        let Record::Key(k) = rec else {
+            return Ok(());
+        };
+        self.buf.clear();
+        encode_key(&mut self.buf, &k.key, &k.value, k.expire_at_ms);
+        let mut rd = Reader::new(&self.buf[..]);
+        while let Some(item) = rd
+            .next()
+            .map_err(|e| PersistError::Rejected(e.to_string()))?
+        {
+            if let Item::Command { argv, .. } = item {
+                let c = Cmd {
+                    file: self.file,
+                    offset,
+                    line: 0,
+                    db: k.db,
+                    ts: None,
+                    argv: &argv,
+                    snapshot: true,
+                };
+                if let Err(e) = (self.f)(&c) {
+                    self.stopped = Some(e);
+                    return Err(PersistError::Rejected("stopped".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads a snapshot (a whole file, or the preamble `read` reads) through `Expand` when keys are
+/// wanted, else through `Discard`.
+fn snapshot_keys<F: FnMut(&Cmd) -> anyhow::Result<()>>(
+    file: &AofFile,
+    f: &mut F,
+    expand: bool,
+    read: impl FnOnce(&mut dyn Visitor) -> Result<(), PersistError>,
+) -> anyhow::Result<()> {
+    if !expand {
+        return read(&mut Discard)
+            .with_context(|| format!("reading the snapshot in {}", file.path.display()));
+    }
+    let mut v = Expand {
+        file,
+        f,
+        buf: Vec::new(),
+        stopped: None,
+    };
+    let r = read(&mut v);
+    if let Some(e) = v.stopped {
+        return Err(e);
+    }
+    r.with_context(|| format!("reading the snapshot in {}", file.path.display()))
+}
+
+/// Walks every command of `input` in loading order. The keys of a snapshot (base file or RDB
+/// preamble) are given as the commands that rebuild them when `expand`, else skipped and
+/// reported to `on_snapshot`. A torn end of the last file ends the walk with a warning on
+/// stderr; any other damage stops it with the library's error.
 pub fn walk(
     input: &Input,
     progress: bool,
+    expand: bool,
     mut on_snapshot: impl FnMut(&AofFile),
     mut f: impl FnMut(&Cmd) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let bar = progress_bar(input.total_bytes(), progress);
     let mut ts = None;
+    let lim = build::Limits::default();
     for (i, file) in input.files.iter().enumerate() {
         let io = |e| AofError::Io {
             file: Some(file.path.clone()),
             source: e,
         };
-        if content(file).map_err(io)? != Content::Resp {
-            if let Some(b) = &bar {
-                b.inc(file_len(&file.path));
-            }
-            on_snapshot(file);
-            continue;
-        }
+        let kind = content(file).map_err(io)?;
         let r = BufReader::with_capacity(
             256 << 10,
             Counting {
@@ -73,6 +141,22 @@ pub fn walk(
                 bar: bar.clone(),
             },
         );
+        if kind != Content::Resp {
+            if !expand {
+                on_snapshot(file);
+                if let Some(b) = &bar {
+                    b.inc(file_len(&file.path));
+                }
+                continue;
+            }
+            snapshot_keys(file, &mut f, expand, |v| match kind {
+                Content::Zdb => {
+                    zdb::read(r, &mut VisitorRef(v), &lim, zdb::Mode::Strict).map(|_| ())
+                }
+                _ => rdb::read(r, &mut VisitorRef(v), &lim).map(|_| ()),
+            })?;
+            continue;
+        }
         let mut rd = Reader::new(r).with_file(&file.path);
         let mut db = 0u32;
         let last = i + 1 == input.files.len();
@@ -94,8 +178,17 @@ pub fn walk(
             match item {
                 None => break,
                 Some(Item::RdbPreamble) => {
-                    rd.read_preamble(&mut Discard, &build::Limits::default())?;
-                    on_snapshot(file);
+                    if !expand {
+                        on_snapshot(file);
+                    }
+                    snapshot_keys(file, &mut f, expand, |v| {
+                        rd.read_preamble(&mut VisitorRef(v), &lim)
+                            .map(|_| ())
+                            .map_err(|e| match e {
+                                AofError::Rdb { source, .. } => source,
+                                other => PersistError::Rejected(other.to_string()),
+                            })
+                    })?;
                 }
                 Some(Item::Timestamp { secs, .. }) => ts = Some(secs),
                 Some(Item::Annotation { .. }) => {}
@@ -107,6 +200,7 @@ pub fn walk(
                         db,
                         ts,
                         argv: &argv,
+                        snapshot: false,
                     };
                     f(&c)?;
                     if argv.len() == 2 && argv[0].eq_ignore_ascii_case(b"select") {
@@ -125,6 +219,15 @@ pub fn walk(
         b.finish_and_clear();
     }
     Ok(())
+}
+
+/// Lets a `&mut dyn Visitor` go where the readers take `&mut impl Visitor`.
+struct VisitorRef<'a>(&'a mut dyn Visitor);
+
+impl Visitor for VisitorRef<'_> {
+    fn record(&mut self, offset: u64, rec: Record) -> Result<(), PersistError> {
+        self.0.record(offset, rec)
+    }
 }
 
 /// Which commands `dump` lists.
@@ -252,12 +355,8 @@ pub fn dump(
     walk(
         input,
         progress,
-        |f| {
-            eprintln!(
-                "zedis-aof: {} holds a snapshot, not listed here (`zedis-rdb dump` lists its keys)",
-                f.path.display()
-            )
-        },
+        true,
+        |_| {},
         |c| {
             if !filter.accepts(c) {
                 return Ok(());
@@ -267,6 +366,9 @@ pub fn dump(
                 DumpFormat::Text => {
                     let ts = c.ts.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
                     let _ = write!(line, "{}:{} db={} ts={ts}", c.file.name, c.offset, c.db);
+                    if c.snapshot {
+                        line.push_str(" snapshot");
+                    }
                     for a in c.argv {
                         line.push(' ');
                         line.push_str(&show_arg(a, false));
@@ -281,6 +383,7 @@ pub fn dump(
                         "line": c.line,
                         "db": c.db,
                         "ts": c.ts,
+                        "snapshot": c.snapshot,
                         "argv": args,
                     });
                     if format == DumpFormat::Json && n > 0 {
@@ -342,6 +445,7 @@ pub fn stats(input: &Input, prefix_sep: &str, progress: bool) -> anyhow::Result<
     walk(
         input,
         progress,
+        false,
         |_| snapshots += 1,
         |c| {
             s.commands += 1;

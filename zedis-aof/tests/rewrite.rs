@@ -227,3 +227,29 @@ fn stats_and_dump_filters() {
     let all: serde_json::Value = serde_json::from_str(&since).unwrap();
     assert_eq!(all.as_array().unwrap().len(), 2, "{since}");
 }
+
+#[test]
+fn dump_lists_the_keys_of_a_snapshot_base_as_commands() {
+    let src = fixture("yes");
+    let rows = ok(aof_tool(&[&"dump", &src, &"--format", &"jsonl"]));
+    let rows: Vec<serde_json::Value> = rows
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let snap: Vec<&serde_json::Value> = rows.iter().filter(|r| r["snapshot"] == true).collect();
+    // The base holds 19 keys (redis-check-aof: "19 keys read"), each rebuilt by its commands.
+    let keys: std::collections::BTreeSet<(u64, String)> = snap
+        .iter()
+        .map(|r| {
+            (
+                r["db"].as_u64().unwrap(),
+                r["argv"][1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(keys.len(), 19, "{keys:?}");
+    assert!(keys.iter().any(|(db, _)| *db == 5), "{keys:?}");
+    // Then the incr file's commands, not from a snapshot.
+    assert_eq!(rows.len() - snap.len(), 7);
+    assert!(rows[snap.len()..].iter().all(|r| r["snapshot"] == false));
+}
