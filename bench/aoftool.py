@@ -5,7 +5,7 @@ Writes an appendonlydir (an empty RESP base, one big incr file and a manifest) t
 server would: SET/HSET/RPUSH/SADD/ZADD/INCR/PEXPIREAT/DEL on a bounded key space, so most
 commands overwrite or delete earlier state and a rewrite collapses them, with a #TS annotation
 every 10,000 commands and MULTI/EXEC blocks now and then. Then times, each wrapped in
-/usr/bin/time -v (which reports the child's peak RSS): `verify`, `stats --no-replay`,
+/usr/bin/time -v (which reports the child's peak RSS): `verify`, `stats`, `stats --rewrite-size`,
 `dump --format jsonl` (to /dev/null), `rewrite` (zdb base), `rewrite --base aof --single`,
 `convert --to rdb`, and `redis-check-aof` for reference. Prints seconds, MB/s of input and peak
 RSS per command, and the sizes the rewrites wrote.
@@ -131,7 +131,8 @@ def main():
         manifest = os.path.join(d, "appendonly.aof.manifest")
         runs = [
             ("verify", [a.bin, "-q", "verify", d], None),
-            ("stats --no-replay", [a.bin, "-q", "stats", d, "--no-replay"], None),
+            ("stats", [a.bin, "-q", "stats", d], None),
+            ("stats --rewrite-size", [a.bin, "-q", "stats", d, "--rewrite-size"], None),
             ("dump jsonl", [a.bin, "-q", "dump", d, "--format", "jsonl"], None),
             ("rewrite (zdb)", [a.bin, "-q", "rewrite", d, out_dir], out_dir),
             ("rewrite aof single", [a.bin, "-q", "rewrite", d, single, "--base", "aof",

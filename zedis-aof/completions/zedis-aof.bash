@@ -303,7 +303,7 @@ _zedis__aof() {
             return 0
             ;;
         zedis__subcmd__aof__subcmd__stats)
-            opts="-q -h --prefix-sep --top --no-replay --quiet --help"
+            opts="-q -h --prefix-sep --top --rewrite-size --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -59,7 +59,7 @@ complete -c zedis-aof -n "__fish_zedis_aof_using_subcommand dump" -s q -l quiet 
 complete -c zedis-aof -n "__fish_zedis_aof_using_subcommand dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zedis-aof -n "__fish_zedis_aof_using_subcommand stats" -l prefix-sep -d 'Key-prefix separator for the prefix breakdown' -r
 complete -c zedis-aof -n "__fish_zedis_aof_using_subcommand stats" -l top -d 'How many commands and prefixes to list' -r
-complete -c zedis-aof -n "__fish_zedis_aof_using_subcommand stats" -l no-replay -d 'Skip the in-memory replay that measures what a rewrite would save'
+complete -c zedis-aof -n "__fish_zedis_aof_using_subcommand stats" -l rewrite-size -d 'Also measure what a rewrite would write and save, by replaying into memory (memory then grows with the dataset instead of staying flat)'
 complete -c zedis-aof -n "__fish_zedis_aof_using_subcommand stats" -s q -l quiet -d 'No progress bar and no summary on stderr'
 complete -c zedis-aof -n "__fish_zedis_aof_using_subcommand stats" -s h -l help -d 'Print help'
 complete -c zedis-aof -n "__fish_zedis_aof_using_subcommand rewrite" -l base -d 'What the new base file is' -r -f -a "zdb\t'A zedis .zdb snapshot (aof-use-rdb-preamble yes)'

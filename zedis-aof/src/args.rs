@@ -72,9 +72,10 @@ pub enum Cmd {
         /// How many commands and prefixes to list
         #[arg(long, default_value_t = 20)]
         top: usize,
-        /// Skip the in-memory replay that measures what a rewrite would save
+        /// Also measure what a rewrite would write and save, by replaying into memory (memory then
+        /// grows with the dataset instead of staying flat)
         #[arg(long)]
-        no_replay: bool,
+        rewrite_size: bool,
     },
     /// Replay into memory and write the minimal equivalent: a new appendonlydir, or one RESP file
     Rewrite {

@@ -110,11 +110,11 @@ fn run_inner(cli: Cli) -> anyhow::Result<i32> {
             path,
             prefix_sep,
             top,
-            no_replay,
+            rewrite_size,
         } => {
             let input = Input::open(&path)?;
             let mut s = dump::stats(&input, &prefix_sep, progress)?;
-            if !no_replay {
+            if rewrite_size {
                 s.rewrite_size = Some(replay::rewritten_size(&input, progress)?);
             }
             print!("{}", s.render(top));

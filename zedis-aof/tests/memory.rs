@@ -45,7 +45,7 @@ fn streaming_commands_use_flat_memory() {
     let p = path.to_str().unwrap();
     let file_kib = std::fs::metadata(&path).unwrap().len() / 1024;
     for args in [
-        vec!["stats", p, "--no-replay"],
+        vec!["stats", p],
         vec!["dump", p, "--format", "jsonl"],
         vec!["fix", p, "--yes", "--no-backup"],
         vec!["verify", p],

@@ -185,10 +185,15 @@ fn stats_and_dump_filters() {
     let tmp = TempDir::new("aoftool-stats").unwrap();
     let input = tmp.path().join("s.aof");
     fs::write(&input, &aof).unwrap();
-    let s = ok(aof_tool(&[&"stats", &input]));
+    let s = ok(aof_tool(&[&"stats", &input, &"--rewrite-size"]));
     assert!(s.contains("commands: 8"), "{s}");
     assert!(s.contains("user:"), "{s}");
     assert!(s.contains("rewrite:"), "{s}");
+    let flat = ok(aof_tool(&[&"stats", &input]));
+    assert!(
+        !flat.contains("rewrite:") && flat.contains("commands: 8"),
+        "{flat}"
+    );
     let only = ok(aof_tool(&[
         &"dump",
         &input,
