@@ -118,26 +118,32 @@ fn unclosed_multi_is_cut_before_the_multi() {
 #[test]
 fn bad_bytes_in_the_middle_are_refused() {
     let tmp = TempDir::new("aoftool-bad").unwrap();
-    let (mut whole, starts) = sample();
-    // A length that is not a number, in the middle of the file.
-    let at = starts[1] as usize + 1;
-    whole[at] = b'x';
-    let path = tmp.path().join("bad.aof");
-    fs::write(&path, &whole).unwrap();
-    let out = aof_tool(&[&"verify", &path]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("malformed"), "{}", stdout(&out));
-    assert_eq!(analyzed(&stdout(&out)), check_aof(&path).0);
-    let out = aof_tool(&[&"fix", &path, &"--yes"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("refusing"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("truncate -s"), "{}", stdout(&out));
-    assert_eq!(
-        fs::read(&path).unwrap(),
-        whole,
-        "a refused fix changes nothing"
-    );
-    assert!(!tmp.path().join("bad.aof.bak").exists());
+    let (clean, starts) = sample();
+    let hello = clean
+        .windows(3)
+        .position(|w| w == b"$11")
+        .expect("the hello world argument");
+    // A count that is not a number, and a bulk length one too long, in the middle of the file.
+    for (at, byte) in [(starts[1] as usize + 1, b'x'), (hello + 2, b'2')] {
+        let mut whole = clean.clone();
+        whole[at] = byte;
+        let path = tmp.path().join("bad.aof");
+        fs::write(&path, &whole).unwrap();
+        let out = aof_tool(&[&"verify", &path]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stdout(&out).contains("malformed"), "{}", stdout(&out));
+        assert_eq!(analyzed(&stdout(&out)), check_aof(&path).0);
+        let out = aof_tool(&[&"fix", &path, &"--yes"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stdout(&out).contains("refusing"), "{}", stdout(&out));
+        assert!(stdout(&out).contains("truncate -s"), "{}", stdout(&out));
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            whole,
+            "a refused fix changes nothing"
+        );
+        assert!(!tmp.path().join("bad.aof.bak").exists());
+    }
 }
 
 #[test]
