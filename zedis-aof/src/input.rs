@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use zedis::persist::aof::{manifest, AofError, AofFile, AofSet, FileKind};
+use zedis::persist::aof::{AofError, AofFile, AofSet, FileKind};
 use zedis::persist::{detect, Format};
 
 /// The suffix Redis gives a manifest (`<appendfilename>.manifest`).
@@ -101,8 +101,8 @@ fn find_manifest(dir: &Path) -> Result<String, InputError> {
     for e in rd.flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
         if let Some(stem) = n.strip_suffix(MANIFEST_SUFFIX) {
-            // The server's temporary manifest is not a manifest yet.
-            if manifest::temp_manifest_name(stem) != n && !n.starts_with("temp-") {
+            // The server's temporary manifest (`temp-<name>.manifest`) is not a manifest yet.
+            if !n.starts_with("temp-") {
                 names.push(stem.to_string());
             }
         }

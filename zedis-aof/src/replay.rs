@@ -205,12 +205,15 @@ fn replay_resp(
             }
             _ => continue,
         };
-        if zedis::commands::lookup(&argv[0]).is_none() {
+        let Some(name) = argv.first() else {
+            continue;
+        };
+        if zedis::commands::lookup(name).is_none() {
             return Err(ReplayError::UnknownCommand {
                 file: f.path.clone(),
                 offset,
                 line,
-                name: String::from_utf8_lossy(&argv[0]).into_owned(),
+                name: String::from_utf8_lossy(name).into_owned(),
             });
         }
         if argv[0].eq_ignore_ascii_case(b"multi") {
