@@ -848,7 +848,7 @@ impl<R: Read> Read for Counting<R> {
 
 /// Fills a store from records, dropping keys that expired before the load (as a Redis master
 /// does) and refusing what zedis cannot hold.
-pub(crate) struct Loader<'a> {
+pub struct Loader<'a> {
     store: &'a mut Store,
     now_ms: u64,
     pub keys: u64,
@@ -857,7 +857,7 @@ pub(crate) struct Loader<'a> {
 
 impl<'a> Loader<'a> {
     /// A visitor that loads records straight into `store` (an AOF's RDB preamble).
-    pub(crate) fn new(store: &'a mut Store, now_ms: u64) -> Loader<'a> {
+    pub fn new(store: &'a mut Store, now_ms: u64) -> Loader<'a> {
         Loader {
             store,
             now_ms,
