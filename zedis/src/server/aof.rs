@@ -85,6 +85,14 @@ struct Inner {
     next_retry: Instant,
     /// Write attempts so far (`drain` waits for one more after asking for a retry).
     attempts: u64,
+    /// Written-out buffers handed back for reuse.
+    free: Vec<Vec<u8>>,
+    /// Bytes submitted without waking the writer (it polls under everysec / no).
+    pending_since_wake: u64,
+    /// The writer is blocked on the condition variable (so a submit must wake it).
+    writer_waiting: bool,
+    /// How long the last `always` fsync took (the group-commit delay is a fraction of it).
+    last_sync_time: Duration,
 }
 
 struct Shared {
@@ -185,26 +193,44 @@ impl Aof {
             self.buf.clear();
             return;
         };
-        let data = std::mem::take(&mut self.buf);
-        let n = data.len() as u64;
-        {
+        let n = self.buf.len() as u64;
+        let wake = {
             let mut g = w.shared.lock();
             g.submitted += n;
             match g.queue.back_mut() {
                 // Coalesce: the writer takes everything queued in one write anyway.
-                Some(Piece::Data(d)) => {
-                    d.extend_from_slice(&data);
-                    self.buf = data;
-                    self.buf.clear();
+                Some(Piece::Data(d)) => d.extend_from_slice(&self.buf),
+                _ => {
+                    // A buffer the writer handed back, so the hot path allocates nothing.
+                    let mut d = g.free.pop().unwrap_or_default();
+                    d.extend_from_slice(&self.buf);
+                    g.queue.push_back(Piece::Data(d));
                 }
-                _ => g.queue.push_back(Piece::Data(data)),
             }
-        }
+            // Under `always` a reply waits for this: wake the writer now. Otherwise it comes
+            // round within `POLL` by itself (a wake-up per batch would cost the store thread a
+            // futex call per batch), or at once when a lot has queued.
+            // A busy writer comes back for the queue by itself.
+            g.writer_waiting
+                && (g.policy == AppendFsync::Always || g.pending_since_wake + n > WAKE_BYTES || {
+                    g.pending_since_wake += n;
+                    false
+                })
+        };
+        self.buf.clear();
         w.shared.queued.fetch_add(n, Ordering::Relaxed);
-        w.shared.cond.notify_one();
+        if wake {
+            w.shared.lock().pending_since_wake = 0;
+            w.shared.cond.notify_one();
+        }
         if self.buf.capacity() > super::BIG_BUFFER {
             self.buf = Vec::new();
         }
+    }
+
+    /// Whether logged bytes wait to be submitted.
+    pub fn has_pending(&self) -> bool {
+        !self.buf.is_empty()
     }
 
     /// Whether replies must wait for fsyncs (`appendfsync always` with an open log).
@@ -288,16 +314,19 @@ pub fn deliver(
     let policy = eng.config.appendfsync;
     let wrote = std::mem::take(&mut eng.aof.fed);
     if eng.aof.gates_replies(policy) {
-        eng.aof.submit();
+        // Not submitted here: the loop submits once per round of messages (Redis's
+        // beforeSleep), so one fsync covers every client served in the round.
+        let pending = eng.aof.buf.len() as u64;
         if let Some(w) = &eng.aof.writer {
             let mut g = w.shared.lock();
             // While the file cannot be written, writes are refused and only the replies of
             // writes wait for the recovery; reads and refusals go out, so the server stays
             // usable. (A write that raced with the failure is held like any other.)
             let failed = g.error.is_some();
-            let unsynced = g.synced < g.submitted;
+            let end = g.submitted + pending;
+            let unsynced = g.synced < end;
             if (wrote && unsynced) || (!failed && (unsynced || !g.held.is_empty())) {
-                let seq = g.submitted;
+                let seq = end;
                 g.held.push_back(Held {
                     seq,
                     mailbox: mailbox.clone(),
@@ -346,6 +375,10 @@ impl Writer {
                 delayed_fsync: 0,
                 next_retry: Instant::now(),
                 attempts: 0,
+                free: Vec::new(),
+                pending_since_wake: 0,
+                writer_waiting: false,
+                last_sync_time: Duration::ZERO,
             }),
             cond: Condvar::new(),
             failed: AtomicBool::new(false),
@@ -427,9 +460,13 @@ impl Drop for Writer {
 
 /// How long the writer waits before retrying after a write error (Redis retries once a second).
 const RETRY: Duration = Duration::from_secs(1);
+/// Under `everysec` / `no`, how often the writer looks for queued bytes unasked (what a
+/// `kill -9` can lose beyond what those policies already allow is this much of writes).
+const POLL: Duration = Duration::from_millis(1);
+/// Queued bytes that wake the writer at once whatever the policy.
+const WAKE_BYTES: u64 = 1 << 20;
 
 fn writer_loop(shared: Arc<Shared>, mut file: File) {
-    let mut spare: Vec<u8> = Vec::new();
     loop {
         // Take everything queued up to the next file switch.
         let mut g = shared.lock();
@@ -455,37 +492,49 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
                 g.next_retry
                     .saturating_duration_since(Instant::now())
                     .max(Duration::from_millis(10))
-            } else if g.policy == AppendFsync::Everysec {
-                Duration::from_secs(1)
-                    .saturating_sub(g.last_fsync.elapsed())
-                    .max(Duration::from_millis(10))
+            } else if g.policy != AppendFsync::Always {
+                POLL
             } else {
                 Duration::from_secs(3600)
             };
+            g.writer_waiting = true;
             let (ng, timeout) = shared
                 .cond
                 .wait_timeout(g, wait)
                 .unwrap_or_else(|p| p.into_inner());
             g = ng;
+            g.writer_waiting = false;
             if timeout.timed_out()
                 && g.error.is_none()
                 && g.policy == AppendFsync::Everysec
                 && g.synced < g.written
+                && g.last_fsync.elapsed() >= Duration::from_secs(1)
             {
                 everysec_fsync(&shared, &mut g, &file);
             }
         }
-        let mut data = std::mem::take(&mut spare);
-        data.clear();
+        if g.policy == AppendFsync::Always && g.error.is_none() && !g.stop {
+            // Group commit: let the round of clients that are being served right now add
+            // their writes before the fsync (Redis gets this for free by fsyncing after a whole
+            // event-loop iteration). A fraction of the last fsync's time, so a fast disk waits
+            // little.
+            let delay = (g.last_sync_time / 4).min(Duration::from_micros(500));
+            if !delay.is_zero() {
+                drop(g);
+                std::thread::sleep(delay);
+                g = shared.lock();
+            }
+        }
+        let mut data: Vec<u8> = Vec::new();
         let mut switch: Option<(File, u64)> = None;
         while let Some(p) = g.queue.pop_front() {
             match p {
                 Piece::Data(d) => {
                     if data.is_empty() {
-                        spare = data;
                         data = d;
                     } else {
                         data.extend_from_slice(&d);
+                        recycle(&mut g, d);
                     }
                 }
                 Piece::Switch(f, at) => {
@@ -528,13 +577,19 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
         }
         let n = data.len() as u64;
         let mut sync_err = None;
+        let mut sync_time = None;
         if policy == AppendFsync::Always && n > 0 {
+            let t = Instant::now();
             if let Err(e) = file.sync_data() {
                 sync_err = Some(e);
             }
+            sync_time = Some(t.elapsed());
         }
         {
             let mut g = shared.lock();
+            if let Some(t) = sync_time {
+                g.last_sync_time = t;
+            }
             g.attempts += 1;
             g.written += n;
             g.file_len += n;
@@ -568,10 +623,7 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
             }
         }
         shared.cond.notify_all();
-        data.clear();
-        if spare.capacity() < data.capacity() && data.capacity() <= super::BIG_BUFFER {
-            spare = data;
-        }
+        recycle(&mut shared.lock(), data);
         if let Some((f, _)) = switch {
             // Everything before the switch is in the old file: make it durable, then go on in
             // the new one.
@@ -585,6 +637,14 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
             drop(g);
             file = f;
         }
+    }
+}
+
+/// Hands a written buffer back to the store thread's `submit` (a few, not huge ones).
+fn recycle(g: &mut Inner, mut d: Vec<u8>) {
+    if d.capacity() > 0 && d.capacity() <= super::BIG_BUFFER && g.free.len() < 4 {
+        d.clear();
+        g.free.push(d);
     }
 }
 

@@ -150,6 +150,9 @@ pub enum Inbox {
 pub struct InlineLoop {
     lp: Mutex<Loop>,
     done: tokio::sync::Notify,
+    /// Wakes the task that hands the round's AOF bytes to the writer thread (it runs after
+    /// the connection tasks that were ready with it, as Redis's beforeSleep).
+    aof_flush: tokio::sync::Notify,
 }
 
 impl Inbox {
@@ -162,6 +165,9 @@ impl Inbox {
                 lp.eng.store.now_ms = clock::unix_millis();
                 lp.handle(m);
                 lp.after_messages();
+                if lp.eng.aof.has_pending() {
+                    il.aof_flush.notify_one();
+                }
                 if lp.eng.shutdown.is_some() {
                     il.done.notify_one();
                 }
@@ -223,16 +229,25 @@ pub fn run(config: Config) -> Result<i32, ServerError> {
     } else {
         persistence::start_loading(&mut eng);
     }
-    let lp = Loop::new(eng, shared.clone());
+    let lp = Loop::new(eng, shared.clone(), inline);
     if inline {
         let il = Arc::new(InlineLoop {
             lp: Mutex::new(lp),
             done: tokio::sync::Notify::new(),
+            aof_flush: tokio::sync::Notify::new(),
         });
         let inbox = Inbox::Inline(il.clone());
         let code = rt.block_on(async {
             tokio::spawn(net::accept_all(listeners, inbox.clone(), shared.clone()));
             tokio::spawn(net::signals(inbox.clone()));
+            let flush_loop = il.clone();
+            tokio::spawn(async move {
+                loop {
+                    flush_loop.aof_flush.notified().await;
+                    let mut lp = flush_loop.lp.lock().unwrap_or_else(|p| p.into_inner());
+                    lp.eng.aof.submit();
+                }
+            });
             let cron_loop = il.clone();
             tokio::spawn(async move {
                 let mut next_cron = Instant::now();
@@ -245,6 +260,8 @@ pub fn run(config: Config) -> Result<i32, ServerError> {
                             lp.cron();
                             next_cron = Instant::now() + lp.cron_period();
                         }
+                        // What the cron logged (expired keys' DELs) goes out now.
+                        lp.eng.aof.submit();
                         if lp.eng.shutdown.is_some() {
                             // Decided outside any command (a failed load): stop now, before
                             // another client is served.
@@ -299,6 +316,8 @@ struct Deferred {
 /// The store side: the engine plus the little state the loop keeps between messages.
 pub struct Loop {
     eng: Engine,
+    /// The loop runs on the event-loop thread (`io-threads 1`).
+    inline: bool,
     out: BytesMut,
     deferred: VecDeque<Deferred>,
     shared: Arc<NetShared>,
@@ -342,9 +361,10 @@ fn store_loop(mut lp: Loop, rx: Receiver<Msg>) -> i32 {
 }
 
 impl Loop {
-    fn new(eng: Engine, shared: Arc<NetShared>) -> Loop {
+    fn new(eng: Engine, shared: Arc<NetShared>, inline: bool) -> Loop {
         Loop {
             eng,
+            inline,
             out: BytesMut::with_capacity(64 * 1024),
             deferred: VecDeque::new(),
             shared,
@@ -464,7 +484,11 @@ impl Loop {
         // Keys the cron expired or evicted are logged as DELs, then the burst's log goes to
         // the writer thread.
         commands::propagate::log_server_deletes(&mut self.eng);
-        self.eng.aof.submit();
+        if !self.inline {
+            // Threaded: a burst is everything the inbox held; inline, the flush task submits
+            // once per round of ready connections.
+            self.eng.aof.submit();
+        }
         if !self.deferred.is_empty() && !paused(&mut self.eng) {
             // Pause over: replay what waited, in arrival order.
             for d in std::mem::take(&mut self.deferred) {
