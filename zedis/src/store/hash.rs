@@ -373,11 +373,7 @@ impl HashValue {
             HashValue::Listpack(v) => v.heap_size(),
             HashValue::Table(m) => {
                 let per = |(f, v): (&Vec<u8>, &Vec<u8>)| f.capacity() + v.capacity();
-                let pairs = if samples == 0 || samples >= m.len() {
-                    m.iter().map(per).sum::<usize>()
-                } else {
-                    m.iter().take(samples).map(per).sum::<usize>() * m.len() / samples
-                };
+                let pairs = super::sampled_sum(m.iter().map(per), m.len(), samples);
                 // Each pair holds two `Vec` headers and a hash in the map's entries, plus an
                 // index slot.
                 pairs + m.capacity() * (2 * std::mem::size_of::<Vec<u8>>() + 8 + 8)

@@ -28,7 +28,7 @@ use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
 /// Average entries per segment before the segment count doubles.
-const SEGMENT_TARGET: usize = 128;
+const SEGMENT_TARGET: usize = 256;
 /// Never more than 2^MAX_BITS segments (the cursor arithmetic needs bits < 64 anyway). At this
 /// many segments a segment outgrows its 16-bit positions only past ~2^48 keys, far beyond any
 /// memory this could run in.
