@@ -44,7 +44,7 @@ fn peak_memory_is_independent_of_file_size() {
         }
         w.key(
             format!("k{i}").as_bytes(),
-            &Value::Raw(val.clone()),
+            &Value::raw(val.clone()),
             0,
             None,
             None,

@@ -81,9 +81,9 @@ fn value() -> impl Strategy<Value = Value> {
     prop_oneof![
         any::<i64>().prop_map(Value::Int),
         bytes(44).prop_map(|b| Value::Emb(SmallBytes::new(&b))),
-        bytes(300).prop_map(Value::Raw),
+        bytes(300).prop_map(Value::raw),
         // Big enough to be cut into parts with the tests' small blocks.
-        (any::<u8>(), 3000usize..9000).prop_map(|(b, n)| Value::Raw(
+        (any::<u8>(), 3000usize..9000).prop_map(|(b, n)| Value::raw(
             (0..n)
                 .map(|i| b.wrapping_add((i * 7 % 251) as u8))
                 .collect()
@@ -511,7 +511,7 @@ fn truncation_at_many_offsets() {
 fn damage_inside_a_record_cut_into_parts_loses_only_that_key() {
     let mut items = small_dataset();
     items.truncate(200);
-    let big = Value::Raw((0..50_000u32).map(|i| (i * 31 % 253) as u8).collect());
+    let big = Value::raw((0..50_000u32).map(|i| (i * 31 % 253) as u8).collect());
     items.insert(
         100,
         Item {
@@ -917,8 +917,8 @@ fn fixture_dataset() -> Vec<Item> {
         Value::Int(-42),
         Value::Int(i64::MIN),
         Value::Emb(SmallBytes::new(b"hello")),
-        Value::Raw(b"short but raw".to_vec()),
-        Value::Raw((0..3000u32).map(|i| (i % 251) as u8).collect()),
+        Value::raw(b"short but raw".to_vec()),
+        Value::raw((0..3000u32).map(|i| (i % 251) as u8).collect()),
         build::list(["a", "", "c"]),
         build::set(["3", "1", "2"], &lim),
         Value::Set(Box::new(SetValue::Table(table_set))),

@@ -39,7 +39,7 @@ fn str_mut<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<&'c mut Vec<u8>, CmdE
     if ctx.eng.store.get_mut(db, key).is_none() {
         ctx.eng
             .store
-            .set(db, key, Value::Raw(Vec::new()), None, false);
+            .set(db, key, Value::raw(Vec::new()), None, false);
     }
     let e = ctx
         .eng
@@ -188,7 +188,7 @@ pub fn bitop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     } else {
         ctx.eng
             .store
-            .set(db, &args[2], Value::Raw(result), None, false);
+            .set(db, &args[2], Value::raw(result), None, false);
         ctx.modified(&args[2], notify::STRING, "set");
         ctx.eng.dirty += 1;
     }

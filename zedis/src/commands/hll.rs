@@ -59,7 +59,7 @@ pub fn pfadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if hll_mut(ctx, key)?.is_none() {
         ctx.eng
             .store
-            .set(db, key, Value::Raw(hll::new_sparse()), None, false);
+            .set(db, key, Value::raw(hll::new_sparse()), None, false);
         updated += 1;
     }
     let Some(s) = hll_mut(ctx, key)? else {
@@ -140,7 +140,7 @@ pub fn pfmerge(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if hll_mut(ctx, dest)?.is_none() {
         ctx.eng
             .store
-            .set(db, dest, Value::Raw(hll::new_sparse()), None, false);
+            .set(db, dest, Value::raw(hll::new_sparse()), None, false);
     }
     let Some(s) = hll_mut(ctx, dest)? else {
         return Err(corrupted());

@@ -168,18 +168,30 @@ fn pct(a: u64, b: u64) -> f64 {
 
 /// Bytes a key holds: its table entry, the key's and the value's heap.
 pub fn key_usage(e: &Entry) -> u64 {
-    (std::mem::size_of::<Entry>() + e.key.heap_size() + e.value.heap_size()) as u64
+    key_usage_sampled(e, 0)
 }
 
-/// MEMORY USAGE key [SAMPLES count]
+/// As `key_usage`, with big collections' elements estimated from `samples` of them (0 = all).
+pub fn key_usage_sampled(e: &Entry, samples: usize) -> u64 {
+    (std::mem::size_of::<Entry>() + e.key.heap_size() + e.value.heap_size_sampled(samples)) as u64
+}
+
+/// How many elements MEMORY USAGE samples without a SAMPLES option (Redis's
+/// OBJ_COMPUTE_SIZE_DEF_SAMPLES).
+const DEFAULT_SAMPLES: usize = 5;
+
+/// MEMORY USAGE key [SAMPLES count]: `SAMPLES 0` measures every element; otherwise the first
+/// `count` elements of a big collection stand for all of them, as in Redis.
 pub fn memory_usage(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let mut samples = DEFAULT_SAMPLES;
     let mut j = 3;
     while j < args.len() {
         if is(&args[j], "samples") && j + 1 < args.len() {
-            // Validated as Redis does; the size is always computed exactly (see docs/compat.md).
-            if arg_i64(&args[j + 1])? < 0 {
+            let n = arg_i64(&args[j + 1])?;
+            if n < 0 {
                 return Err(CmdError::syntax());
             }
+            samples = usize::try_from(n).unwrap_or(usize::MAX);
             j += 2;
         } else {
             return Err(CmdError::syntax());
@@ -188,7 +200,7 @@ pub fn memory_usage(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let db = ctx.db();
     match ctx.eng.store.peek(db, &args[2]) {
         Some(e) => {
-            let n = key_usage(e) as i64;
+            let n = key_usage_sampled(e, samples) as i64;
             ctx.out.int(n);
         }
         None => ctx.out.null(),

@@ -433,7 +433,7 @@ fn lookup_by_pattern(store: &mut Store, db: usize, pat: &[u8], subst: &[u8]) -> 
         None => match &e.value {
             Value::Int(i) => Some(Weight::Int(*i)),
             Value::Emb(s) => Some(Weight::Bytes(s.to_vec())),
-            Value::Raw(r) => Some(Weight::Bytes(r.clone())),
+            Value::Raw(r) => Some(Weight::Bytes(r.to_vec())),
             _ => None,
         },
     }

@@ -510,7 +510,7 @@ pub fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         let mut v = vec![0u8; offset as usize + value.len()];
         v[offset as usize..].copy_from_slice(value);
         let n = v.len();
-        ctx.eng.store.set(db, &args[1], Value::Raw(v), None, false);
+        ctx.eng.store.set(db, &args[1], Value::raw(v), None, false);
         ctx.modified(&args[1], notify::STRING, "setrange");
         ctx.eng.dirty += 1;
         ctx.out.int(n as i64);

@@ -34,8 +34,18 @@ impl ListValue {
 
     /// Heap bytes owned by the list, for memory estimates.
     pub fn heap_size(&self) -> usize {
+        self.heap_size_sampled(0)
+    }
+
+    /// Heap bytes, with the elements' own heap extrapolated from the first `samples` of them
+    /// when `samples` is non-zero (MEMORY USAGE … SAMPLES).
+    pub fn heap_size_sampled(&self, samples: usize) -> usize {
         self.items.capacity() * std::mem::size_of::<SmallBytes>()
-            + self.items.iter().map(|s| s.heap_size()).sum::<usize>()
+            + super::sampled_sum(
+                self.items.iter().map(SmallBytes::heap_size),
+                self.len(),
+                samples,
+            )
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod evict;
 pub mod hash;
 pub mod list;
+pub mod raw;
 pub mod set;
 pub mod signals;
 pub mod small;
@@ -21,6 +22,7 @@ use indexmap::IndexSet;
 
 pub use hash::HashValue;
 pub use list::ListValue;
+pub use raw::RawStr;
 pub use set::SetValue;
 pub use signals::{Signals, StoreEvent, StoreEventKind};
 pub use small::SmallBytes;
@@ -39,9 +41,9 @@ pub enum Value {
     Int(i64),
     /// A string created whole and short enough to be "embstr".
     Emb(SmallBytes),
-    /// A string that was modified in place or is long ("raw"); a `Vec` so APPEND and SETRANGE grow
-    /// it in amortized O(1).
-    Raw(Vec<u8>),
+    /// A string that was modified in place or is long ("raw"); see `RawStr` for how APPEND and
+    /// SETRANGE still grow it in amortized O(1).
+    Raw(RawStr),
     /// A hash (listpack or hashtable encoded); boxed to keep `Value` as small as a string.
     Hash(Box<HashValue>),
     /// A list; never empty while stored (the command that empties it deletes the key).
@@ -85,8 +87,13 @@ impl Value {
         if b.len() <= EMBSTR_MAX {
             Value::Emb(SmallBytes::new(b))
         } else {
-            Value::Raw(b.to_vec())
+            Value::Raw(RawStr::from(b))
         }
+    }
+
+    /// A raw-encoded string holding `v`.
+    pub fn raw(v: Vec<u8>) -> Value {
+        Value::Raw(RawStr::from(v))
     }
 
     pub fn as_list(&self) -> Option<&ListValue> {
@@ -226,31 +233,49 @@ impl Value {
     /// non-strings.
     pub fn make_raw(&mut self) -> Option<&mut Vec<u8>> {
         let bytes = match self {
-            Value::Raw(v) => return Some(v),
+            Value::Raw(v) => return Some(v.as_vec_mut()),
             Value::Hash(_) => return None,
             Value::Int(i) => i.to_string().into_bytes(),
             Value::Emb(s) => s.to_vec(),
             Value::List(_) | Value::Set(_) | Value::ZSet(_) => return None,
         };
-        *self = Value::Raw(bytes);
+        *self = Value::Raw(RawStr::Grown(Box::new(bytes)));
         match self {
-            Value::Raw(v) => Some(v),
+            Value::Raw(v) => Some(v.as_vec_mut()),
             _ => None,
         }
     }
 
     /// Heap bytes owned by this value, for memory estimates.
     pub fn heap_size(&self) -> usize {
+        self.heap_size_sampled(0)
+    }
+
+    /// Heap bytes owned by this value, with the elements of big collections extrapolated from
+    /// the first `samples` of them (0 = every element), as Redis's objectComputeSize does for
+    /// MEMORY USAGE … SAMPLES. Compact encodings (one buffer) are always exact.
+    pub fn heap_size_sampled(&self, samples: usize) -> usize {
         match self {
             Value::Int(_) => 0,
             Value::Emb(s) => s.heap_size(),
-            Value::Raw(v) => v.capacity(),
-            Value::Hash(h) => std::mem::size_of::<HashValue>() + h.heap_size(),
-            Value::List(l) => l.heap_size(),
-            Value::Set(s) => std::mem::size_of::<SetValue>() + s.heap_size(),
-            Value::ZSet(z) => std::mem::size_of::<ZSetValue>() + z.heap_size(),
+            Value::Raw(v) => v.heap_size(),
+            Value::Hash(h) => std::mem::size_of::<HashValue>() + h.heap_size_sampled(samples),
+            Value::List(l) => std::mem::size_of::<ListValue>() + l.heap_size_sampled(samples),
+            Value::Set(s) => std::mem::size_of::<SetValue>() + s.heap_size_sampled(samples),
+            Value::ZSet(z) => std::mem::size_of::<ZSetValue>() + z.heap_size_sampled(samples),
         }
     }
+}
+
+/// The sum of `sizes` (of a collection with `len` elements), or, when `samples` is non-zero and
+/// smaller than `len`, the sum of the first `samples` scaled up to `len` (Redis's average of
+/// sampled elements times the element count).
+pub(crate) fn sampled_sum(sizes: impl Iterator<Item = usize>, len: usize, samples: usize) -> usize {
+    if samples == 0 || samples >= len {
+        return sizes.sum();
+    }
+    let sum: usize = sizes.take(samples).sum();
+    (sum as u128 * len as u128 / samples as u128) as usize
 }
 
 /// Formats `i` into the end of `buf` and returns the used tail.
@@ -837,6 +862,47 @@ mod tests {
         let mut s = Store::new(16);
         s.now_ms = 1_000_000;
         s
+    }
+
+    #[test]
+    fn per_key_layout_stays_small() {
+        // Every key pays for an `Entry` in the table (bench/memory.py, issue 6): a `Value` grown
+        // back to 32 bytes, or an `Entry` past 64, shows up directly in RSS per key.
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<Entry>(), 64);
+    }
+
+    #[test]
+    fn heap_size_samples_the_first_elements_of_big_collections() {
+        // Five tiny elements first, then big ones: sampling five sees only the tiny ones and
+        // extrapolates from them (as Redis's objectComputeSize does), SAMPLES 0 sees everything.
+        let lim = hash::Limits {
+            max_entries: 0,
+            max_value: 64,
+        };
+        let mut h = HashValue::new();
+        let mut l = ListValue::new();
+        let mut st = SetValue::new();
+        for i in 0..200 {
+            let f = format!("f{i}");
+            let big = vec![b'y'; if i < 5 { 0 } else { 1000 }];
+            h.set(f.as_bytes(), &big, lim);
+            l.items
+                .push_back(SmallBytes::new(&[f.as_bytes(), &big].concat()));
+            st.add(&[f.as_bytes(), &big].concat(), 0);
+        }
+        for v in [
+            Value::Hash(Box::new(h)),
+            Value::List(Box::new(l)),
+            Value::Set(Box::new(st)),
+        ] {
+            let all = v.heap_size_sampled(0);
+            assert!(all > 195 * 1000, "{:?}: {all}", v.kind());
+            assert_eq!(v.heap_size(), all);
+            assert_eq!(v.heap_size_sampled(200), all);
+            assert_eq!(v.heap_size_sampled(1 << 40), all);
+            assert!(v.heap_size_sampled(5) < all / 4, "{:?}", v.kind());
+        }
     }
 
     #[test]

@@ -159,10 +159,16 @@ impl SetValue {
 
     /// Heap bytes, for memory estimates.
     pub fn heap_size(&self) -> usize {
+        self.heap_size_sampled(0)
+    }
+
+    /// Heap bytes, with a hashtable's members extrapolated from the first `samples` of them when
+    /// `samples` is non-zero (MEMORY USAGE … SAMPLES); an intset is exact.
+    pub fn heap_size_sampled(&self, samples: usize) -> usize {
         match self {
             SetValue::Intset(v) => v.capacity() * 8,
             SetValue::Table(s) => {
-                s.iter().map(SmallBytes::heap_size).sum::<usize>()
+                super::sampled_sum(s.iter().map(SmallBytes::heap_size), s.len(), samples)
                     + s.capacity() * (std::mem::size_of::<SmallBytes>() + 16)
             }
         }

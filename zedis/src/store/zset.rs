@@ -971,17 +971,23 @@ impl ZSetValue {
 
     /// Heap bytes, for memory estimates.
     pub fn heap_size(&self) -> usize {
+        self.heap_size_sampled(0)
+    }
+
+    /// Heap bytes, with a skiplist's members extrapolated from the first `samples` of them when
+    /// `samples` is non-zero (MEMORY USAGE … SAMPLES); a listpack is exact.
+    pub fn heap_size_sampled(&self, samples: usize) -> usize {
         match self {
             ZSetValue::Listpack(v) => {
                 v.iter().map(|(m, _)| m.heap_size()).sum::<usize>()
                     + v.capacity() * std::mem::size_of::<(SmallBytes, f64)>()
             }
             ZSetValue::Skiplist(b) => {
-                let members: usize = b
-                    .dict
-                    .keys()
-                    .map(|m| m.heap_size() + 2 * m.len())
-                    .sum::<usize>();
+                let members = super::sampled_sum(
+                    b.dict.keys().map(|m| m.heap_size() + 2 * m.len()),
+                    b.dict.len(),
+                    samples,
+                );
                 members
                     + b.dict.capacity() * (std::mem::size_of::<SmallBytes>() + 16)
                     + b.list.nodes.capacity() * std::mem::size_of::<Node>()

@@ -1254,7 +1254,7 @@ fn compact_hash(pairs: Vec<(Vec<u8>, Vec<u8>)>, lim: &Limits) -> Result<Value, S
     if !pairs.iter().all(|(f, _)| seen.insert(f.as_slice())) {
         return Err("hash blob has a repeated field".into());
     }
-    Ok(Value::Hash(Box::new(HashValue::Listpack(pairs))))
+    Ok(Value::Hash(Box::new(HashValue::Listpack(pairs.into()))))
 }
 
 /// A sorted set stored as a ziplist or listpack; compact unless it has too many entries, as in

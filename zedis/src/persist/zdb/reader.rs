@@ -903,10 +903,10 @@ fn decode_value(c: &mut Cur<'_>, t: u8, lim: &Limits) -> Result<Value, String> {
             if b.len() <= EMBSTR_MAX {
                 Value::Emb(SmallBytes::new(b))
             } else {
-                Value::Raw(b.to_vec())
+                Value::raw(b.to_vec())
             }
         }
-        tag::STR_RAW => Value::Raw(c.bytes()?.to_vec()),
+        tag::STR_RAW => Value::raw(c.bytes()?.to_vec()),
         tag::LIST => {
             let n = c.count(1)?;
             let mut l = ListValue::new();
