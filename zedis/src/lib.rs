@@ -10,6 +10,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod config;
+pub mod docgen;
 pub mod persist;
 pub mod resp;
 pub mod server;
