@@ -102,6 +102,8 @@ struct Shared {
     failed: AtomicBool,
     /// Bytes queued and not yet written (INFO aof_buffer_length, mem_aof_buffer).
     queued: AtomicU64,
+    /// Inline mode: the event-loop task that releases held replies (`Aof::release_held`).
+    release_on: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Shared {
@@ -139,6 +141,8 @@ pub struct Aof {
     pub loading: Option<super::aof_files::AofLoad>,
     /// Something was logged since the last reply delivery (that reply acknowledges a write).
     fed: bool,
+    /// Inline mode: where writer threads send "replies can be released" (see `Writer::start`).
+    pub release_on: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Default for Aof {
@@ -156,6 +160,7 @@ impl Default for Aof {
             rewrite: Default::default(),
             loading: None,
             fed: false,
+            release_on: None,
         }
     }
 }
@@ -225,6 +230,13 @@ impl Aof {
         }
         if self.buf.capacity() > super::BIG_BUFFER {
             self.buf = Vec::new();
+        }
+    }
+
+    /// Releases the held replies the last fsync covers (the event loop's release task).
+    pub fn release_held(&self) {
+        if let Some(w) = &self.writer {
+            release(&mut w.shared.lock());
         }
     }
 
@@ -344,6 +356,17 @@ pub fn deliver(
     }
 }
 
+/// After an fsync: with an event loop to hand them to, wake it once to release the held replies
+/// there (one cross-thread wake per fsync, and the connection tasks are then woken from their
+/// own thread); otherwise release them from here.
+fn release_or_wake(shared: &Shared, g: &mut Inner) {
+    match &shared.release_on {
+        Some(n) if !g.held.is_empty() => n.notify_one(),
+        Some(_) => {}
+        None => release(g),
+    }
+}
+
 /// Hands every held reply covered by `synced` to its mailbox.
 fn release(g: &mut Inner) {
     while g.held.front().is_some_and(|h| h.seq <= g.synced) {
@@ -358,7 +381,12 @@ fn release(g: &mut Inner) {
 
 impl Writer {
     /// Starts the writer thread appending to `file` (already positioned at its end, `len` bytes).
-    pub fn start(file: File, len: u64, policy: AppendFsync) -> std::io::Result<Writer> {
+    pub fn start(
+        file: File,
+        len: u64,
+        policy: AppendFsync,
+        release_on: Option<Arc<tokio::sync::Notify>>,
+    ) -> std::io::Result<Writer> {
         let shared = Arc::new(Shared {
             m: Mutex::new(Inner {
                 queue: VecDeque::new(),
@@ -383,6 +411,7 @@ impl Writer {
             cond: Condvar::new(),
             failed: AtomicBool::new(false),
             queued: AtomicU64::new(0),
+            release_on,
         });
         let s2 = shared.clone();
         let thread = std::thread::Builder::new()
@@ -612,7 +641,7 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
                     shared.failed.store(false, Ordering::Relaxed);
                     if policy == AppendFsync::Always {
                         g.synced = g.written;
-                        release(&mut g);
+                        release_or_wake(&shared, &mut g);
                     } else if policy == AppendFsync::No {
                         // Nothing waits on fsyncs under `no`.
                         g.synced = g.written;
@@ -631,7 +660,7 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
             let mut g = shared.lock();
             if r.is_ok() {
                 g.synced = g.written;
-                release(&mut g);
+                release_or_wake(&shared, &mut g);
             }
             g.file_len = f.metadata().map(|m| m.len()).unwrap_or(0);
             drop(g);

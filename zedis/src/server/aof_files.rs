@@ -500,8 +500,13 @@ fn open_for_append(eng: &mut Engine) -> Result<(), String> {
             eng.aof.base_size = file_len(&dir.join(&b.name));
         }
     }
-    let w = Writer::start(file, len, eng.config.appendfsync)
-        .map_err(|e| format!("Can't start the AOF writer thread: {e}"))?;
+    let w = Writer::start(
+        file,
+        len,
+        eng.config.appendfsync,
+        eng.aof.release_on.clone(),
+    )
+    .map_err(|e| format!("Can't start the AOF writer thread: {e}"))?;
     eng.aof.writer = Some(w);
     eng.aof.state = AofState::On;
     eng.aof.reset_selected();
@@ -578,7 +583,7 @@ pub fn start_rewrite(eng: &mut Engine) -> Result<(), String> {
             // Logging goes to a temp incr file the manifest names only once the base exists.
             let tmp = dir.join(manifest::temp_incr_name(&filename));
             let file = create_file(&tmp)?;
-            let w = Writer::start(file, 0, eng.config.appendfsync)
+            let w = Writer::start(file, 0, eng.config.appendfsync, eng.aof.release_on.clone())
                 .map_err(|e| format!("Can't start the AOF writer thread: {e}"))?;
             if let Some(old) = eng.aof.writer.replace(w) {
                 let _ = old.stop();

@@ -218,6 +218,11 @@ pub fn run(config: Config) -> Result<i32, ServerError> {
     ));
     let mut eng = Engine::new(config, clock::unix_millis());
     eng.port = port;
+    let release_held = Arc::new(tokio::sync::Notify::new());
+    if inline {
+        // Held `appendfsync always` replies are released by a task on this thread.
+        eng.aof.release_on = Some(release_held.clone());
+    }
     eng.store.now_ms = clock::unix_millis();
     if eng.config.appendonly {
         // As Redis: with the AOF on, it alone is loaded (synchronously, before serving).
@@ -240,6 +245,14 @@ pub fn run(config: Config) -> Result<i32, ServerError> {
         let code = rt.block_on(async {
             tokio::spawn(net::accept_all(listeners, inbox.clone(), shared.clone()));
             tokio::spawn(net::signals(inbox.clone()));
+            let release_loop = il.clone();
+            tokio::spawn(async move {
+                loop {
+                    release_held.notified().await;
+                    let lp = release_loop.lp.lock().unwrap_or_else(|p| p.into_inner());
+                    lp.eng.aof.release_held();
+                }
+            });
             let flush_loop = il.clone();
             tokio::spawn(async move {
                 loop {
