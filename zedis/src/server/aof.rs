@@ -3,15 +3,15 @@
 //! multi-part AOF directory live in `aof_files.rs`.)
 //!
 //! The store thread never touches the disk. Commands are encoded (`feed`, called by
-//! `commands::propagate`) into `Aof::buf`; after each batch (`appendfsync always`) or each burst
-//! of messages (`everysec`, `no`) the buffer is *submitted* to the writer thread: appended to a
-//! shared queue under a short lock. The writer thread writes whatever has queued up in one
+//! `commands::propagate`) into `Aof::buf`; once per round of messages the buffer is *submitted*
+//! to the writer thread: appended to a shared queue under a short lock. The writer thread writes whatever has queued up in one
 //! `write`, then — under `always` — one `fdatasync` covers every command queued before it (group
 //! commit). Offsets into the log ("sequence numbers") are total bytes submitted.
 //!
 //! Under `always`, a reply may leave only once the fsync covering every write before it is done:
 //! `deliver` parks a batch's replies (with the submitted offset at that moment) while anything
-//! submitted is not yet synced, and the writer thread hands them to the mailboxes after its fsync.
+//! submitted is not yet synced; after its fsync the writer wakes the event loop's release task
+//! once (inline mode) or hands them to the mailboxes itself (threaded mode).
 //! A read that comes when everything is synced goes out at once. Under `everysec` a separate
 //! short-lived thread fsyncs once a second, so a slow disk delays neither commands nor writes;
 //! an fsync still running after 2 s is counted in `aof_delayed_fsync`, as Redis does.
