@@ -676,7 +676,9 @@ fn cron(eng: &mut Engine, shared: &NetShared, held: &VecDeque<Deferred>) {
         let stale = 10 - (effort - 1);
         eng.store
             .active_expire_cycle(per_loop, stale, started + budget);
-        eng.store.stats.expire_cycle_cpu_milliseconds += started.elapsed().as_millis() as u64;
+        let took = started.elapsed();
+        eng.store.stats.expire_cycle_cpu_milliseconds += took.as_millis() as u64;
+        commands::latency::monitor(eng, "expire-cycle", took.as_micros() as u64);
     }
 }
 

@@ -134,6 +134,8 @@ pub struct CmdStat {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// The latency distribution (while `latency-tracking` is on; INFO latencystats).
+    pub histogram: Option<Box<crate::commands::latency::CmdHistogram>>,
 }
 
 /// Server-wide counters (INFO stats).
