@@ -15,6 +15,7 @@ pub mod corpus;
 pub mod diff;
 pub mod docs;
 pub mod escape;
+pub mod loading;
 pub mod server;
 pub mod splitargs;
 pub mod tempdir;

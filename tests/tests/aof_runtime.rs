@@ -255,41 +255,21 @@ fn loading_replies_loading(kind: Kind) {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
-    let mut saw_loading = false;
-    let start = Instant::now();
-    let keys = loop {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "never finished loading"
-        );
-        let Ok(cl) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) else {
-            continue;
-        };
-        let Ok(mut c) = cl.get_connection() else {
-            std::thread::sleep(Duration::from_millis(2));
-            continue;
-        };
-        match redis::cmd("DBSIZE").query::<u64>(&mut c) {
-            Ok(n) => break n,
-            Err(e) => {
-                assert!(e.to_string().to_lowercase().contains("loading"), "{e}");
-                let inf: String = redis::cmd("INFO")
-                    .arg("persistence")
-                    .query(&mut c)
-                    .expect("info");
-                // INFO agrees, unless the load ended in between — then the next command runs.
-                if !inf.contains("loading:1") {
-                    let after = redis::cmd("DBSIZE").query::<u64>(&mut c);
-                    assert!(
-                        after.is_ok(),
-                        "INFO says the load is over but DBSIZE still fails: {after:?}\n{inf}"
-                    );
-                }
-                saw_loading = true;
-                std::thread::sleep(Duration::from_millis(5));
+    let zedis_tests::loading::Loaded { keys, saw_loading } =
+        zedis_tests::loading::watch_load(port, Duration::from_secs(120), |c| {
+            let inf: String = redis::cmd("INFO")
+                .arg("persistence")
+                .query(c)
+                .expect("info");
+            // INFO agrees, unless the load ended in between — then the next command runs.
+            if !inf.contains("loading:1") {
+                let after = redis::cmd("DBSIZE").query::<u64>(c);
+                assert!(
+                    after.is_ok(),
+                    "INFO says the load is over but DBSIZE still fails: {after:?}\n{inf}"
+                );
             }
-        }
-    };
+        });
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(keys, N as u64, "{}: not every command applied", kind.name());

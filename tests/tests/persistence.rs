@@ -439,33 +439,13 @@ fn clients_get_loading_while_a_big_file_loads() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut saw_loading = false;
-    let start = Instant::now();
-    let keys = loop {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "never finished loading"
-        );
-        let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) else {
-            continue;
-        };
-        let Ok(mut c) = client.get_connection() else {
-            std::thread::sleep(Duration::from_millis(2));
-            continue;
-        };
-        match redis::cmd("DBSIZE").query::<u64>(&mut c) {
-            Ok(n) => break n,
-            Err(e) => {
-                assert!(e.to_string().to_lowercase().contains("loading"), "{e}");
-                saw_loading = true;
-                let info: String = redis::cmd("INFO").arg("persistence").query(&mut c).unwrap();
-                if info.contains("loading:1") {
-                    assert!(info.contains("loading_total_bytes:"), "{info}");
-                }
-                std::thread::sleep(Duration::from_millis(5));
+    let zedis_tests::loading::Loaded { keys, saw_loading } =
+        zedis_tests::loading::watch_load(port, Duration::from_secs(120), |c| {
+            let info: String = redis::cmd("INFO").arg("persistence").query(c).unwrap();
+            if info.contains("loading:1") {
+                assert!(info.contains("loading_total_bytes:"), "{info}");
             }
-        }
-    };
+        });
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(keys, N);

@@ -91,8 +91,15 @@ struct Inner {
     pending_since_wake: u64,
     /// The writer is blocked on the condition variable (so a submit must wake it).
     writer_waiting: bool,
-    /// How long the last `always` fsync took (the group-commit delay is a fraction of it).
+    /// How long the last `always` fsync took (bounds the group-commit gate).
     last_sync_time: Duration,
+    /// Replies held so far (a running count; the gate compares it with `gate_want`).
+    held_total: u64,
+    /// The group-commit gate under `always`: after an fsync released K held replies, the next
+    /// fsync waits until K more replies are held (those clients have come back with their next
+    /// command) or until `gate_until`, whichever is first. See `writer_loop`.
+    gate_want: u64,
+    gate_until: Option<Instant>,
 }
 
 struct Shared {
@@ -216,11 +223,16 @@ impl Aof {
             // round within `POLL` by itself (a wake-up per batch would cost the store thread a
             // futex call per batch), or at once when a lot has queued.
             // A busy writer comes back for the queue by itself.
+            // Under `always` with the group-commit gate up, only once the round it waits for is
+            // complete (the writer's own timeout covers clients that do not come back).
             g.writer_waiting
-                && (g.policy == AppendFsync::Always || g.pending_since_wake + n > WAKE_BYTES || {
-                    g.pending_since_wake += n;
-                    false
-                })
+                && (g.policy == AppendFsync::Always
+                    && (g.gate_until.is_none() || g.held_total >= g.gate_want)
+                    || g.pending_since_wake + n > WAKE_BYTES
+                    || {
+                        g.pending_since_wake += n;
+                        false
+                    })
         };
         self.buf.clear();
         w.shared.queued.fetch_add(n, Ordering::Relaxed);
@@ -339,6 +351,7 @@ pub fn deliver(
             let unsynced = g.synced < end;
             if (wrote && unsynced) || (!failed && (unsynced || !g.held.is_empty())) {
                 let seq = end;
+                g.held_total += 1;
                 g.held.push_back(Held {
                     seq,
                     mailbox: mailbox.clone(),
@@ -407,6 +420,9 @@ impl Writer {
                 pending_since_wake: 0,
                 writer_waiting: false,
                 last_sync_time: Duration::ZERO,
+                held_total: 0,
+                gate_want: 0,
+                gate_until: None,
             }),
             cond: Condvar::new(),
             failed: AtomicBool::new(false),
@@ -501,8 +517,15 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
         let mut g = shared.lock();
         loop {
             let retry_due = g.error.is_none() || Instant::now() >= g.next_retry;
+            let mut gate_wait = None;
             if !g.queue.is_empty() && retry_due {
-                break;
+                match gate_remaining(&g) {
+                    Some(left) => gate_wait = Some(left),
+                    None => {
+                        g.gate_until = None;
+                        break;
+                    }
+                }
             }
             if g.stop && (g.queue.is_empty() || (g.error.is_some() && !retry_due)) {
                 // Final fsync on the way out.
@@ -517,7 +540,9 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
                 }
                 return;
             }
-            let wait = if g.error.is_some() {
+            let wait = if let Some(left) = gate_wait {
+                left
+            } else if g.error.is_some() {
                 g.next_retry
                     .saturating_duration_since(Instant::now())
                     .max(Duration::from_millis(10))
@@ -540,18 +565,6 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
                 && g.last_fsync.elapsed() >= Duration::from_secs(1)
             {
                 everysec_fsync(&shared, &mut g, &file);
-            }
-        }
-        if g.policy == AppendFsync::Always && g.error.is_none() && !g.stop {
-            // Group commit: let the round of clients that are being served right now add
-            // their writes before the fsync (Redis gets this for free by fsyncing after a whole
-            // event-loop iteration). A fraction of the last fsync's time, so a fast disk waits
-            // little.
-            let delay = (g.last_sync_time / 4).min(Duration::from_micros(500));
-            if !delay.is_zero() {
-                drop(g);
-                std::thread::sleep(delay);
-                g = shared.lock();
             }
         }
         let mut data: Vec<u8> = Vec::new();
@@ -640,7 +653,9 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
                     }
                     shared.failed.store(false, Ordering::Relaxed);
                     if policy == AppendFsync::Always {
+                        let before = g.synced;
                         g.synced = g.written;
+                        raise_gate(&mut g, before);
                         release_or_wake(&shared, &mut g);
                     } else if policy == AppendFsync::No {
                         // Nothing waits on fsyncs under `no`.
@@ -667,6 +682,45 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
             file = f;
         }
     }
+}
+
+/// Longest the group-commit gate holds an fsync back: never more than an fsync's own time, so a
+/// write waits at most about two fsyncs, and never more than this.
+const GATE_MAX: Duration = Duration::from_millis(1);
+
+/// After an `always` fsync moved `synced` on from `before`: the replies it released belong to
+/// clients that will most likely send their next command as soon as they read them, so the next
+/// fsync waits for as many new held replies (or the gate's time). This is what Redis gets by
+/// fsyncing once per event-loop iteration: every client of the round in one fsync. Without
+/// it, the clients that arrive while an fsync runs form a second cohort that alternates with the
+/// first, and each client waits for two fsyncs per command instead of one.
+fn raise_gate(g: &mut Inner, before: u64) {
+    let synced = g.synced;
+    let released = g
+        .held
+        .iter()
+        .take_while(|h| h.seq <= synced)
+        .filter(|h| h.seq > before)
+        .count() as u64;
+    if released == 0 {
+        g.gate_until = None;
+        return;
+    }
+    g.gate_want = g.held_total + released;
+    g.gate_until = Some(Instant::now() + g.last_sync_time.min(GATE_MAX));
+}
+
+/// How much longer the writer should hold queued bytes for the group-commit gate, if at all.
+fn gate_remaining(g: &Inner) -> Option<Duration> {
+    if g.policy != AppendFsync::Always || g.error.is_some() || g.stop {
+        return None;
+    }
+    let until = g.gate_until?;
+    if g.held_total >= g.gate_want {
+        return None;
+    }
+    let left = until.saturating_duration_since(Instant::now());
+    (!left.is_zero()).then_some(left)
 }
 
 /// Hands a written buffer back to the store thread's `submit` (a few, not huge ones).
