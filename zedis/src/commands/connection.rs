@@ -290,7 +290,7 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
             c.tx.queued.as_ref().map_or(-1, |q| q.len() as i64)
         },
         pending_out,
-        pending_out + std::mem::size_of::<Client>(),
+        crate::server::client_evict::client_memory(c),
         c.last_cmd,
         c.proto
     )
@@ -508,6 +508,8 @@ pub fn client_no_evict(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.client.no_evict = true;
     } else if is(&args[2], "off") {
         ctx.client.no_evict = false;
+        // It may be the one client eviction can take now.
+        ctx.eng.client_mem.unstick();
     } else {
         return Err(CmdError::syntax());
     }

@@ -243,7 +243,9 @@ pub fn deliver_limited(
             "Client id={} addr={} closed for overcoming of output buffer limits.",
             c.id, c.addr
         ));
-        c.mailbox.close();
+        // As Redis: freed at once, its queued output dropped (a peer that does not read would
+        // otherwise never let the connection finish writing it).
+        c.mailbox.kill();
         return;
     }
     c.mailbox.deliver(bytes, false);
