@@ -127,7 +127,10 @@ fn read_all_replies(name: &str, con: &mut RawConn) {
         let r = con
             .read_reply()
             .unwrap_or_else(|e| panic!("{name}: reply {i}: {e}"));
-        assert!(r.starts_with(&want) && r.len() == want.len() + BIG + 2, "{name}: reply {i}");
+        assert!(
+            r.starts_with(&want) && r.len() == want.len() + BIG + 2,
+            "{name}: reply {i}"
+        );
     }
 }
 
@@ -183,7 +186,10 @@ fn config_set_turns_client_eviction_on() {
             .send_raw(&get_pipeline())
             .unwrap_or_else(|e| panic!("{name}: send: {e}"));
         assert_eq!(wait_evicted(&mut observer, 1), 1, "{name}");
-        assert!(pipeliner.read_until_closed().is_ok(), "{name}: still connected");
+        assert!(
+            pipeliner.read_until_closed().is_ok(),
+            "{name}: still connected"
+        );
         // CONFIG RESETSTAT clears the counter.
         ok(&mut observer, &[b"CONFIG", b"RESETSTAT"]);
         assert_eq!(evicted_clients(&mut observer), 0, "{name}");
@@ -202,7 +208,9 @@ fn a_subscriber_that_never_reads_is_evicted() {
     let message = vec![b'm'; BIG];
     for (name, server) in servers(&args) {
         let mut subscriber = server.connect();
-        let reply = subscriber.request(&["SUBSCRIBE", "news"]).expect("SUBSCRIBE");
+        let reply = subscriber
+            .request(&["SUBSCRIBE", "news"])
+            .expect("SUBSCRIBE");
         assert!(reply.starts_with(b"*3\r\n"), "{name}");
         let mut bystander = server.connect();
         let mut publisher = server.connect();
@@ -220,12 +228,39 @@ fn a_subscriber_that_never_reads_is_evicted() {
         }
         assert!(!receivers_left, "{name}: the subscriber was never evicted");
         assert_eq!(evicted_clients(&mut publisher), 1, "{name}");
-        assert!(pong(&mut bystander), "{name}: the bystander did not survive");
+        assert!(
+            pong(&mut bystander),
+            "{name}: the bystander did not survive"
+        );
         let drained = subscriber
             .read_until_quiet(Duration::from_secs(2))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(drained.closed, "{name}: the subscriber is still connected");
         let channels = info_field(&mut publisher, "pubsub_channels");
-        assert_eq!(channels, "0", "{name}: the subscription outlived the client");
+        assert_eq!(
+            channels, "0",
+            "{name}: the subscription outlived the client"
+        );
+    }
+}
+
+#[test]
+fn a_client_with_a_huge_unfinished_request_is_evicted() {
+    for (name, server) in servers(&["--maxmemory-clients", "1mb"]) {
+        let mut observer = server.connect();
+        let mut sender = server.connect();
+        // A 3 MB argument of which 2 MB arrive: the query buffer alone is over the limit.
+        let mut request = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n".to_vec();
+        request.resize(request.len() + 2_000_000, b'x');
+        // The server may close the connection before it has read everything.
+        let _ = sender.send_raw(&request);
+        assert_eq!(wait_evicted(&mut observer, 1), 1, "{name}");
+        assert!(
+            sender.read_until_closed().is_ok(),
+            "{name}: still connected"
+        );
+        assert!(pong(&mut observer), "{name}");
+        let exists = observer.request(&["EXISTS", "k"]).expect("EXISTS");
+        assert_eq!(exists, b":0\r\n", "{name}");
     }
 }

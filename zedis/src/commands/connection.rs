@@ -290,7 +290,7 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
             c.tx.queued.as_ref().map_or(-1, |q| q.len() as i64)
         },
         pending_out,
-        crate::server::client_evict::client_memory(c),
+        crate::server::client_evict::client_memory_with(c, pending_out),
         c.last_cmd,
         c.proto
     )

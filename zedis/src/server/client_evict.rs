@@ -133,6 +133,13 @@ pub fn client_memory(c: &Client) -> u64 {
     c.evict.side.max(PER_CLIENT) + c.mailbox.accounted_bytes() as u64
 }
 
+/// `client_memory` with `pending_out` as the output not yet written (the mailbox's, plus the
+/// replies a running batch has not delivered yet).
+pub fn client_memory_with(c: &Client, pending_out: usize) -> u64 {
+    let output = c.mailbox.pending_bytes() as u64;
+    client_memory(c) - output.min(client_memory(c)) + pending_out as u64
+}
+
 /// A client connected: its share starts counting.
 pub fn connected(eng: &mut Engine, c: &mut Client) {
     let side = side_of(c);
@@ -229,12 +236,13 @@ fn evict(eng: &mut Engine, mut current: Option<(&mut Client, usize)>, limit: u64
             return current_gone;
         }
         if Some(id) == current_id {
-            if let Some((c, _)) = current.as_mut() {
-                evict_one(eng, c, now);
+            if let Some((c, pending)) = current.as_mut() {
+                let pending = *pending;
+                evict_one(eng, c, pending, now);
                 current_gone = true;
             }
         } else if let Some(mut c) = eng.clients.remove(&id) {
-            evict_one(eng, &mut c, now);
+            evict_one(eng, &mut c, 0, now);
         }
     }
     let extra = match &current {
@@ -252,8 +260,10 @@ fn evict(eng: &mut Engine, mut current: Option<(&mut Client, usize)>, limit: u64
     current_gone
 }
 
-fn evict_one(eng: &mut Engine, c: &mut Client, now_ms: u64) {
-    let line = crate::commands::connection::client_line(c, now_ms, c.mailbox.pending_bytes());
+/// Evicts `c`, which also has `unsent` reply bytes its running batch has not delivered.
+fn evict_one(eng: &mut Engine, c: &mut Client, unsent: usize, now_ms: u64) {
+    let pending = c.mailbox.pending_bytes() + unsent;
+    let line = crate::commands::connection::client_line(c, now_ms, pending);
     log::notice(&format!("Evicting client: {line}"));
     c.mailbox.kill();
     release_client(eng, c);
