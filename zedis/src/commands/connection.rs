@@ -151,7 +151,10 @@ pub fn reset(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     c.proto = 2;
     c.name = None;
     c.reply_mode = ReplyMode::On;
-    c.no_evict = false;
+    if c.no_evict {
+        c.no_evict = false;
+        ctx.eng.client_mem.unstick();
+    }
     if c.monitor {
         c.monitor = false;
         let id = c.id;

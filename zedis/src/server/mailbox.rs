@@ -77,8 +77,8 @@ impl Mailbox {
         self.pending
             .store(g.out.len() + g.writing, Ordering::Relaxed);
         self.accounted.store(now, Ordering::Relaxed);
-        if let Some(m) = &self.meter {
-            if now >= before {
+        if let Some(m) = self.meter.as_ref().filter(|_| now != before) {
+            if now > before {
                 m.fetch_add(now - before, Ordering::Relaxed);
             } else {
                 m.fetch_sub(before - now, Ordering::Relaxed);
