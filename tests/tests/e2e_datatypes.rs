@@ -499,6 +499,47 @@ fn a_subscriber_that_never_reads_is_disconnected_at_the_pubsub_limit_on(srv: &Se
     );
 }
 
+/// The normal class of `client-output-buffer-limit`: a reply that would take a client's pending
+/// output past the hard limit closes that client instead (nothing of the reply arrives), other
+/// clients carry on; under the limit nothing happens. Checked on redis-server too.
+#[test]
+fn a_normal_client_past_its_output_limit_is_disconnected() {
+    for kind in [Kind::Redis, Kind::Zedis] {
+        let srv = Server::start(kind, &[]).unwrap_or_else(|e| panic!("{e:#}"));
+        let mut admin = srv.connect();
+        expect(
+            &mut admin,
+            &[
+                "CONFIG",
+                "SET",
+                "client-output-buffer-limit",
+                "normal 1mb 0 0",
+            ],
+            "+OK\r\n",
+        );
+        let big = "v".repeat(2 << 20);
+        let small = "s".repeat(100 << 10);
+        expect(&mut admin, &["SET", "big", &big], "+OK\r\n");
+        expect(&mut admin, &["SET", "small", &small], "+OK\r\n");
+        let mut c = srv.connect();
+        let got = c.request(&["GET", "small"]).expect("GET small");
+        assert_eq!(got.len(), (100 << 10) + 11, "{kind:?}");
+        let r = c.request(&["GET", "big"]);
+        assert!(
+            matches!(r, Err(ReadError::Closed { ref partial }) if partial.is_empty()),
+            "{kind:?}: a 2 MB reply under a 1 MB hard limit must close the client, got {:?}",
+            r.map(|b| b.len())
+        );
+        expect(&mut admin, &["PING"], "+PONG\r\n");
+        let listed = req(&mut admin, &["CLIENT", "LIST"]);
+        assert_eq!(
+            String::from_utf8_lossy(&listed).matches("id=").count(),
+            1,
+            "{kind:?}: the closed client is still listed"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // WATCH races
 // ---------------------------------------------------------------------------------------------

@@ -60,13 +60,15 @@ pub fn perform_evictions(eng: &mut Engine) -> Outcome {
     let started = Instant::now();
     let limit =
         evict::time_limit_us(eng.config.maxmemory_eviction_tenacity).map(Duration::from_micros);
-    eng.store.perform_evictions(
+    let outcome = eng.store.perform_evictions(
         policy(&eng.config),
         eng.config.maxmemory_samples as usize,
         maxmemory,
         |_| used_for_eviction(),
         || limit.is_some_and(|l| started.elapsed() >= l),
-    )
+    );
+    super::latency::monitor(eng, "eviction-cycle", started.elapsed().as_micros() as u64);
+    outcome
 }
 
 /// The step before a command runs (Redis's processCommand): evict if over `maxmemory`, and

@@ -14,6 +14,7 @@ pub mod hashes;
 pub mod hll;
 pub mod introspect;
 pub mod keys;
+pub mod latency;
 pub mod lists;
 pub mod memory;
 pub mod notify;
@@ -255,21 +256,26 @@ fn run(
     let st: &mut CmdStat = eng.stats.commands.entry(full).or_default();
     st.calls += 1;
     st.usec += usec;
+    if eng.config.latency_tracking {
+        if st.histogram.is_none() {
+            st.histogram = latency::CmdHistogram::new().map(Box::new);
+        }
+        if let Some(h) = st.histogram.as_mut() {
+            h.record_usec(usec);
+        }
+    }
     if let Err(e) = result {
         st.failed_calls += 1;
         record_error(eng, &e);
         Reply::new(out, client.proto).error(&e);
     }
     slowlog_record(eng, client, args, usec);
-    let threshold = eng.config.latency_monitor_threshold;
-    if threshold > 0 && usec / 1000 >= threshold {
-        let event = if spec.has_flag("fast") {
-            "fast-command"
-        } else {
-            "command"
-        };
-        latency_record(eng, event, usec / 1000);
-    }
+    let event = if spec.has_flag("fast") {
+        "fast-command"
+    } else {
+        "command"
+    };
+    latency::monitor(eng, event, usec);
 }
 
 /// "client|list" → "client".
@@ -353,23 +359,6 @@ pub(crate) fn run_queued(
     clock: &mut Instant,
 ) {
     run(eng, client, args, out, clock);
-}
-
-/// Adds a latency spike to an event's history (LATENCY LATEST/HISTORY): one sample per second
-/// (the worst), at most 160 kept, as Redis does.
-pub fn latency_record(eng: &mut Engine, event: &'static str, ms: u64) {
-    let now = eng.store.now_ms / 1000;
-    let ev = eng.latency.entry(event).or_default();
-    ev.max = ev.max.max(ms);
-    match ev.samples.back_mut() {
-        Some((t, worst)) if *t == now => *worst = (*worst).max(ms),
-        _ => {
-            ev.samples.push_back((now, ms));
-            if ev.samples.len() > 160 {
-                ev.samples.pop_front();
-            }
-        }
-    }
 }
 
 fn record_error(eng: &mut Engine, e: &CmdError) {

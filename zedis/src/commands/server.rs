@@ -1,5 +1,5 @@
-//! Server administration commands: INFO, CONFIG, TIME, LASTSAVE, DEBUG, SHUTDOWN, SLOWLOG and
-//! LATENCY. They read the engine's counters and configuration; INFO's text is assembled in
+//! Server administration commands: INFO, CONFIG, TIME, LASTSAVE, DEBUG, SHUTDOWN and SLOWLOG
+//! (LATENCY is in `latency.rs`). They read the engine's counters and configuration; INFO's text is assembled in
 //! `crate::server::info`.
 
 use super::{arg_i64, is, CmdError, CmdResult, Ctx};
@@ -357,79 +357,6 @@ pub fn slowlog_help(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
             "    How many entries the slow log holds.",
             "RESET",
             "    Empty the slow log.",
-            "HELP",
-            "    Print this help.",
-        ],
-    );
-    Ok(())
-}
-
-pub fn latency_latest(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
-    let mut events: Vec<_> = ctx
-        .eng
-        .latency
-        .iter()
-        .map(|(k, v)| (*k, v.clone()))
-        .collect();
-    events.sort_by_key(|(k, _)| *k);
-    ctx.out.array(events.len());
-    for (name, ev) in events {
-        let (t, ms) = ev.samples.back().copied().unwrap_or((0, 0));
-        ctx.out.array(4);
-        ctx.out.bulk(name.as_bytes());
-        ctx.out.int(t as i64);
-        ctx.out.int(ms as i64);
-        ctx.out.int(ev.max as i64);
-    }
-    Ok(())
-}
-
-pub fn latency_history(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let name = String::from_utf8_lossy(&args[2]).into_owned();
-    let samples: Vec<(u64, u64)> = ctx
-        .eng
-        .latency
-        .get(name.as_str())
-        .map(|e| e.samples.iter().copied().collect())
-        .unwrap_or_default();
-    ctx.out.array(samples.len());
-    for (t, ms) in samples {
-        ctx.out.array(2);
-        ctx.out.int(t as i64);
-        ctx.out.int(ms as i64);
-    }
-    Ok(())
-}
-
-pub fn latency_reset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let n = if args.len() == 2 {
-        let n = ctx.eng.latency.len();
-        ctx.eng.latency.clear();
-        n
-    } else {
-        args[2..]
-            .iter()
-            .filter(|a| {
-                let name = String::from_utf8_lossy(a);
-                ctx.eng.latency.remove(name.as_ref()).is_some()
-            })
-            .count()
-    };
-    ctx.out.int(n as i64);
-    Ok(())
-}
-
-pub fn latency_help(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
-    help_reply(
-        ctx,
-        &[
-            "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "LATEST",
-            "    For every event: name, time of the latest spike, its latency and the all-time maximum (ms).",
-            "HISTORY <event>",
-            "    The time and latency of each recorded spike of <event>.",
-            "RESET [<event> ...]",
-            "    Forget the named events, or all of them.",
             "HELP",
             "    Print this help.",
         ],

@@ -388,6 +388,17 @@ impl FieldValue for Vec<(i64, i64)> {
     }
 }
 
+impl FieldValue for Vec<f64> {
+    fn to_value(&self) -> Value {
+        Value::Percentiles(self.clone())
+    }
+    fn set_from(&mut self, v: &Value) {
+        if let Value::Percentiles(p) = v {
+            self.clone_from(p);
+        }
+    }
+}
+
 impl FieldValue for [ClientBufferLimit; 3] {
     fn to_value(&self) -> Value {
         Value::Obuf(*self)
@@ -554,6 +565,9 @@ config_struct! {
     "slowlog-log-slower-than" => slowlog_log_slower_than: i64,
     "slowlog-max-len" => slowlog_max_len: u64,
     "latency-monitor-threshold" => latency_monitor_threshold: u64,
+    /// Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM).
+    "latency-tracking" => latency_tracking: bool,
+    "latency-tracking-info-percentiles" => latency_tracking_info_percentiles: Vec<f64>,
     "notify-keyspace-events" => notify_keyspace_events: NotifyFlags,
     "hash-max-listpack-entries" => hash_max_listpack_entries: u64,
     "hash-max-listpack-value" => hash_max_listpack_value: u64,

@@ -345,7 +345,10 @@ fn section(eng: &Engine, me: &Client, name: &str) -> String {
                 );
             }
         }
-        "latencystats" => s.push_str("# Latencystats\r\n"),
+        "latencystats" => {
+            s.push_str("# Latencystats\r\n");
+            crate::commands::latency::info_section(eng, &mut s);
+        }
         _ => {}
     }
     s

@@ -16,6 +16,7 @@ pub mod info;
 pub mod log;
 pub mod mailbox;
 pub mod net;
+pub mod outbuf;
 pub mod persistence;
 pub mod pubsub;
 pub mod state;
@@ -581,6 +582,17 @@ fn must_wait(eng: &mut Engine, args: &[Bytes]) -> bool {
     }
 }
 
+/// Drops a batch's replies and disconnects the client when they would break its
+/// `client-output-buffer-limit` (the normal class, or pubsub while it is subscribed).
+fn enforce_output_limit(eng: &Engine, client: &mut Client, out: &mut BytesMut) -> bool {
+    let limit = outbuf::limit_for(&eng.config, client);
+    let broken = outbuf::breaks_limit(limit, eng.store.now_ms, client, out.len());
+    if broken {
+        out.clear();
+    }
+    broken
+}
+
 fn run_batch(
     eng: &mut Engine,
     id: u64,
@@ -606,6 +618,12 @@ fn run_batch(
         }
         client.last_interaction_ms = eng.store.now_ms;
         commands::execute(eng, &mut client, &args, out, &mut cmd_clock);
+        // Checked per command, as Redis checks per reply: a pipeline of big replies must not
+        // pile up in `out` before the client's limit is looked at.
+        if enforce_output_limit(eng, &mut client, out) {
+            cmds.clear();
+            break;
+        }
         if !eng.store.signals.ready.is_empty() {
             // Like Redis, serve blocked clients right after the command that fed them (or
             // after the whole EXEC), before this client's next command.
@@ -619,6 +637,7 @@ fn run_batch(
         }
         if client.blocked.is_some() {
             client.parked = Some(state::Parked { cmds, proto_error });
+            let _ = enforce_output_limit(eng, &mut client, out);
             let mb = client.mailbox.clone();
             aof::deliver(eng, &mb, out, false, false);
             eng.clients.insert(id, client);
@@ -630,6 +649,7 @@ fn run_batch(
         }
     }
     if held {
+        let _ = enforce_output_limit(eng, &mut client, out);
         let mb = client.mailbox.clone();
         aof::deliver(eng, &mb, out, false, false);
         deferred.push_back(Deferred {
@@ -647,6 +667,7 @@ fn run_batch(
         client.close_after_reply = true;
     }
     client.mailbox.set_authenticated(client.authenticated);
+    let _ = enforce_output_limit(eng, &mut client, out);
     let mb = client.mailbox.clone();
     aof::deliver(eng, &mb, out, true, client.close_after_reply);
     // A huge reply must not pin its buffer for the life of the server.
@@ -702,7 +723,9 @@ fn cron(eng: &mut Engine, shared: &NetShared, held: &VecDeque<Deferred>) {
         let stale = 10 - (effort - 1);
         eng.store
             .active_expire_cycle(per_loop, stale, started + budget);
-        eng.store.stats.expire_cycle_cpu_milliseconds += started.elapsed().as_millis() as u64;
+        let took = started.elapsed();
+        eng.store.stats.expire_cycle_cpu_milliseconds += took.as_millis() as u64;
+        commands::latency::monitor(eng, "expire-cycle", took.as_micros() as u64);
     }
 }
 

@@ -10,7 +10,6 @@
 
 use crate::config::OBUF_PUBSUB;
 use crate::resp::write as w;
-use crate::server::log;
 use crate::server::state::{Client, Engine};
 use crate::util::glob::glob_match;
 use bytes::{Bytes, BytesMut};
@@ -92,9 +91,6 @@ pub struct Subscriptions {
     pub channels: IndexSet<Bytes>,
     pub patterns: IndexSet<Bytes>,
     pub shard: IndexSet<Bytes>,
-    /// When the client's pending output first passed the soft limit (unix seconds), if it still
-    /// is over.
-    pub soft_since: Option<u64>,
 }
 
 impl Subscriptions {
@@ -224,29 +220,7 @@ pub fn deliver_limited(
     c: &mut Client,
     bytes: &[u8],
 ) {
-    if c.mailbox.is_closing() {
-        return;
+    if !c.mailbox.is_closing() && !super::outbuf::breaks_limit(limit, now_ms, c, bytes.len()) {
+        c.mailbox.deliver(bytes, false);
     }
-    let pending = (c.mailbox.pending_bytes() + bytes.len()) as u64;
-    let hard = limit.hard_limit_bytes > 0 && pending > limit.hard_limit_bytes;
-    let soft = if limit.soft_limit_bytes > 0 && pending > limit.soft_limit_bytes {
-        // Whole seconds, as Redis (a soft limit of 0 s still allows the rest of this second).
-        let now_s = now_ms / 1000;
-        let since = *c.subs.soft_since.get_or_insert(now_s);
-        now_s.saturating_sub(since) > limit.soft_limit_seconds
-    } else {
-        c.subs.soft_since = None;
-        false
-    };
-    if hard || soft {
-        log::warning(&format!(
-            "Client id={} addr={} closed for overcoming of output buffer limits.",
-            c.id, c.addr
-        ));
-        // As Redis: freed at once, its queued output dropped (a peer that does not read would
-        // otherwise never let the connection finish writing it).
-        c.mailbox.kill();
-        return;
-    }
-    c.mailbox.deliver(bytes, false);
 }

@@ -69,6 +69,9 @@ pub struct Client {
     pub last_interaction_ms: u64,
     pub monitor: bool,
     pub no_evict: bool,
+    /// When the client's pending output first passed its soft output-buffer limit (unix
+    /// seconds), while it still is over (`outbuf`).
+    pub obuf_soft_since: Option<u64>,
     pub reply_mode: ReplyMode,
     /// Full name of the last command ("client|list"), for CLIENT LIST.
     pub last_cmd: &'static str,
@@ -117,6 +120,7 @@ impl Client {
             last_interaction_ms: now_ms,
             monitor: false,
             no_evict: false,
+            obuf_soft_since: None,
             reply_mode: ReplyMode::On,
             last_cmd: "NULL",
             mailbox,
@@ -137,6 +141,8 @@ pub struct CmdStat {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// The latency distribution (while `latency-tracking` is on; INFO latencystats).
+    pub histogram: Option<Box<crate::commands::latency::CmdHistogram>>,
 }
 
 /// Server-wide counters (INFO stats).
