@@ -151,7 +151,10 @@ pub fn reset(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     c.proto = 2;
     c.name = None;
     c.reply_mode = ReplyMode::On;
-    c.no_evict = false;
+    if c.no_evict {
+        c.no_evict = false;
+        ctx.eng.client_mem.unstick();
+    }
     if c.monitor {
         c.monitor = false;
         let id = c.id;
@@ -290,7 +293,7 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
             c.tx.queued.as_ref().map_or(-1, |q| q.len() as i64)
         },
         pending_out,
-        pending_out + std::mem::size_of::<Client>(),
+        crate::server::client_evict::client_memory_with(c, pending_out),
         c.last_cmd,
         c.proto
     )
@@ -508,6 +511,8 @@ pub fn client_no_evict(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.client.no_evict = true;
     } else if is(&args[2], "off") {
         ctx.client.no_evict = false;
+        // It may be the one client eviction can take now.
+        ctx.eng.client_mem.unstick();
     } else {
         return Err(CmdError::syntax());
     }

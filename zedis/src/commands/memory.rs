@@ -130,11 +130,8 @@ pub fn breakdown(eng: &Engine) -> Breakdown {
     let used = crate::alloc::used_memory() as u64;
     let peak = eng.mem_peak.max(used);
     let startup = eng.mem_startup;
-    let clients_normal = eng
-        .clients
-        .values()
-        .map(|c| c.mailbox.pending_bytes() as u64)
-        .sum::<u64>();
+    // Every client's buffers and store-side share (the running total client eviction keeps).
+    let clients_normal = eng.client_mem.total();
     let mut dbs = Vec::new();
     let mut keys = 0;
     for db in 0..eng.store.databases() {

@@ -451,7 +451,7 @@ fn feed_monitors(eng: &mut Engine, client: &Client, args: &[Bytes]) {
                     "Client id={} addr={} closed for overcoming of output buffer limits.",
                     c.id, c.addr
                 ));
-                c.mailbox.close();
+                c.mailbox.kill();
                 continue;
             }
             c.mailbox.deliver(&line, false);

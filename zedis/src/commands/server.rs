@@ -259,6 +259,7 @@ pub fn config_resetstat(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     eng.stats.net_input_bytes = 0;
     eng.stats.net_output_bytes = 0;
     eng.stats.total_error_replies = 0;
+    eng.stats.evicted_clients = 0;
     eng.store.stats = Default::default();
     eng.store.evict.reset_timers(eng.store.now_ms);
     ctx.out.ok();

@@ -555,6 +555,8 @@ config_struct! {
     "maxmemory-policy" => maxmemory_policy: MaxmemoryPolicy,
     "maxmemory-samples" => maxmemory_samples: u32,
     "maxmemory-eviction-tenacity" => maxmemory_eviction_tenacity: u32,
+    /// Bytes, or minus a percentage of `maxmemory` (-5 = "5%"); 0 = no client eviction.
+    "maxmemory-clients" => maxmemory_clients: i64,
     "lfu-log-factor" => lfu_log_factor: u32,
     "lfu-decay-time" => lfu_decay_time: u32,
     "proto-max-bulk-len" => proto_max_bulk_len: u64,

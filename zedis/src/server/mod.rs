@@ -10,6 +10,7 @@
 pub mod aof;
 pub mod aof_files;
 pub mod blocking;
+pub mod client_evict;
 pub mod clock;
 pub mod info;
 pub mod log;
@@ -65,6 +66,8 @@ pub struct NetShared {
     pub accepted: AtomicU64,
     pub next_id: AtomicU64,
     pub tcp_keepalive: AtomicU64,
+    /// Every byte the real clients' buffers hold (see `mailbox::Meter`).
+    pub client_buffers: mailbox::Meter,
 }
 
 impl NetShared {
@@ -375,7 +378,9 @@ fn store_loop(mut lp: Loop, rx: Receiver<Msg>) -> i32 {
 }
 
 impl Loop {
-    fn new(eng: Engine, shared: Arc<NetShared>, inline: bool) -> Loop {
+    fn new(mut eng: Engine, shared: Arc<NetShared>, inline: bool) -> Loop {
+        // The mailboxes of connections count their buffers where client eviction reads them.
+        eng.client_mem.buffers = shared.client_buffers.clone();
         Loop {
             eng,
             inline,
@@ -440,15 +445,14 @@ impl Loop {
                 c.created_ms = eng.store.now_ms;
                 c.last_interaction_ms = eng.store.now_ms;
                 eng.stats.total_connections_received += 1;
+                client_evict::connected(eng, &mut c);
                 eng.clients.insert(c.id, c);
             }
             Msg::Disconnect(id) => {
+                // An evicted client is already gone from `clients`.
                 if let Some(mut c) = eng.clients.remove(&id) {
-                    pubsub::forget_client(&mut eng.pubsub, &mut c);
-                    commands::transactions::unwatch_all(&mut eng.store, &mut c);
-                    blocking::unregister(eng, &mut c);
+                    release_client(eng, &mut c);
                 }
-                eng.monitors.retain(|m| *m != id);
                 self.deferred.retain(|d| d.id != id);
                 self.shared.connected.fetch_sub(1, Ordering::Relaxed);
             }
@@ -516,6 +520,9 @@ impl Loop {
                 );
             }
         }
+        // Deliveries outside any command (keyspace events of the cron) may have grown a
+        // subscriber past `maxmemory-clients`.
+        client_evict::check(&mut self.eng, false);
         if self.eng.net_settings_changed {
             self.shared.apply(&self.eng.config);
             self.eng.net_settings_changed = false;
@@ -529,11 +536,24 @@ impl Loop {
         // Evictions a command's time budget cut short, or a lowered maxmemory, continue here
         // (Redis's eviction time event) rather than waiting for the next write.
         commands::memory::perform_evictions(&mut self.eng);
+        // Client eviction's periodic retry (after it ran out of evictable clients).
+        client_evict::check(&mut self.eng, true);
     }
 
     fn finish_shutdown(&mut self) -> i32 {
         finish_shutdown(&mut self.eng)
     }
+}
+
+/// Drops a departing client's store-side state (disconnected, or evicted before its
+/// connection task has noticed): subscriptions, WATCHes, a blocking wait, MONITOR, and its
+/// share of client memory.
+pub(crate) fn release_client(eng: &mut Engine, c: &mut Client) {
+    pubsub::forget_client(&mut eng.pubsub, c);
+    commands::transactions::unwatch_all(&mut eng.store, c);
+    blocking::unregister(eng, c);
+    eng.monitors.retain(|m| *m != c.id);
+    client_evict::forget(eng, c);
 }
 
 /// Whether CLIENT PAUSE is in force (clearing it when expired).
@@ -608,6 +628,12 @@ fn run_batch(
             // Like Redis, serve blocked clients right after the command that fed them (or
             // after the whole EXEC), before this client's next command.
             blocking::handle_ready(eng);
+        }
+        if client_evict::after_command(eng, &mut client, out.len()) {
+            // Evicted (`maxmemory-clients`): its replies and the rest of its batch go with it,
+            // as Redis stops processing an evicted client's pipeline.
+            out.clear();
+            return;
         }
         if client.blocked.is_some() {
             client.parked = Some(state::Parked { cmds, proto_error });

@@ -231,7 +231,7 @@ where
         return;
     }
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-    let mailbox = Arc::new(Mailbox::new());
+    let mailbox = Arc::new(Mailbox::with_meter(shared.client_buffers.clone()));
     mailbox.set_authenticated(!shared.requirepass_set.load(Ordering::Relaxed));
     let client = Client::new(
         id,
@@ -264,17 +264,29 @@ where
     let mut sent: u64 = 0;
     let mut done: u64 = 0;
     let mut reading = true;
+    let mut qbuf_noted = 0;
+    note_query_buffer(mb, &mut qbuf_noted, &buf);
     loop {
         tokio::select! {
             biased;
             _ = mb.wait() => {
                 let (batches_done, closing) = mb.take_into(&mut wbuf);
                 done = batches_done;
+                if mb.is_killed() {
+                    // Evicted: drop the connection and whatever it still owed.
+                    return;
+                }
                 if !wbuf.is_empty() {
                     shared.net_out.fetch_add(wbuf.len() as u64, Ordering::Relaxed);
-                    if wr.write_all(&wbuf).await.is_err() {
-                        return;
+                    // A peer that does not read blocks this write; eviction must still be able
+                    // to close the connection (and free the buffer).
+                    tokio::select! {
+                        r = wr.write_all(&wbuf) => if r.is_err() {
+                            return;
+                        },
+                        _ = mb.killed() => return,
                     }
+                    mb.wrote(wbuf.len());
                     // Keep a small buffer for the next swap; give a big one back.
                     if wbuf.capacity() > KEEP_WRITE_BUFFER {
                         wbuf = BytesMut::new();
@@ -300,6 +312,7 @@ where
                         }
                         sent += 1;
                     }
+                    note_query_buffer(mb, &mut qbuf_noted, &buf);
                 }
             }
             // Reading goes on while a batch is in flight (a client blocked in BLPOP or held by
@@ -321,6 +334,7 @@ where
                             if buf.capacity() - buf.len() < 4096 {
                                 buf.reserve(16 * 1024);
                             }
+                            note_query_buffer(mb, &mut qbuf_noted, &buf);
                             continue;
                         }
                         let (cmds, err) = decode_batch(&mut decoder, &mut buf, mb, shared);
@@ -348,10 +362,21 @@ where
                         if buf.capacity() - buf.len() < 4096 {
                             buf.reserve(16 * 1024);
                         }
+                        note_query_buffer(mb, &mut qbuf_noted, &buf);
                     }
                 }
             }
         }
+    }
+}
+
+/// Tells the mailbox how big the query buffer is when that changed (client eviction counts it,
+/// as Redis counts the query buffer's allocation).
+fn note_query_buffer(mb: &Mailbox, noted: &mut usize, buf: &BytesMut) {
+    let n = buf.capacity();
+    if n != *noted {
+        *noted = n;
+        mb.set_query_buffer(n);
     }
 }
 

@@ -3,8 +3,8 @@
 //! disconnected and logged, as Redis does, so one slow or stalled reader cannot make the
 //! server's memory grow without bound.
 //!
-//! "Undelivered output" is what waits in the client's mailbox (the connection task has not
-//! taken it yet, typically because the socket is full) plus what is about to be added. The
+//! "Undelivered output" is what waits in the client's mailbox, plus what the connection task
+//! has taken but not yet written (the socket is full), plus what is about to be added. The
 //! class is Redis's `getClientType`: pubsub while the client holds any subscription, normal
 //! otherwise (MONITOR clients are checked against the replica class in `commands::mod`).
 
@@ -47,7 +47,9 @@ pub fn breaks_limit(limit: ClientBufferLimit, now_ms: u64, c: &mut Client, extra
             pending,
             if hard { "hard" } else { "soft" }
         ));
-        c.mailbox.close();
+        // Freed at once, its queued output dropped, as Redis: a peer that does not read would
+        // otherwise never let the connection finish writing it.
+        c.mailbox.kill();
         return true;
     }
     false

@@ -86,6 +86,8 @@ pub struct Client {
     /// The rest of the batch that was running when the client blocked; it resumes once the
     /// client is served, times out or is unblocked.
     pub parked: Option<Parked>,
+    /// This client's share of client memory (`server::client_evict`).
+    pub evict: crate::server::client_evict::Share,
 }
 
 /// Requests waiting behind a blocked command.
@@ -127,6 +129,7 @@ impl Client {
             tx: TxState::default(),
             blocked: None,
             parked: None,
+            evict: Default::default(),
         }
     }
 }
@@ -152,6 +155,8 @@ pub struct Stats {
     pub net_output_bytes: u64,
     pub total_error_replies: u64,
     pub unexpected_error_replies: u64,
+    /// Clients disconnected by `maxmemory-clients`.
+    pub evicted_clients: u64,
     pub commands: HashMap<&'static str, CmdStat>,
     pub errors: HashMap<String, u64>,
     /// Samples for instantaneous_ops_per_sec: (ms, total commands) ring.
@@ -238,6 +243,8 @@ pub struct Engine {
     pub aof: crate::server::aof::Aof,
     /// What the running command will log (see `commands::propagate`).
     pub prop: crate::commands::propagate::Propagation,
+    /// Memory held by clients, for `maxmemory-clients` (`server::client_evict`).
+    pub client_mem: crate::server::client_evict::ClientMemory,
 }
 
 impl Engine {
@@ -279,6 +286,7 @@ impl Engine {
             persist: Default::default(),
             aof: Default::default(),
             prop: Default::default(),
+            client_mem: Default::default(),
         }
     }
 }
