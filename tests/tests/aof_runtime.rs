@@ -289,3 +289,54 @@ fn aof_loading_replies_loading_redis() {
 fn aof_loading_replies_loading_zedis() {
     loading_replies_loading(Kind::Zedis);
 }
+
+/// Under `appendfsync always` many clients writing at once all get their replies: the group
+/// commit holds each reply until an fsync covers it, and must never leave one held (a stalled
+/// reply shows as a read timeout here). Every acknowledged INCR is counted.
+fn always_with_many_concurrent_writers(kind: Kind) {
+    const CLIENTS: usize = 24;
+    const EACH: usize = 150;
+    let srv = Server::start(kind, &["--appendonly", "yes", "--appendfsync", "always"])
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let port = srv.port();
+    let workers: Vec<_> = (0..CLIENTS)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let mut c = zedis_tests::RawConn::connect(port).expect("connect");
+                for j in 0..EACH {
+                    // A read now and then: replies to reads wait behind unsynced writes too.
+                    if j % 10 == 0 {
+                        c.request(&["GET", "n"]).expect("GET reply");
+                    }
+                    let r = c
+                        .request(&["INCR", "n"])
+                        .unwrap_or_else(|e| panic!("client {i}, INCR {j}: {e}"));
+                    assert!(r.starts_with(b":"), "{}", String::from_utf8_lossy(&r));
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("writer thread");
+    }
+    let mut c = srv.connect();
+    assert_eq!(
+        c.request(&["GET", "n"]).expect("GET"),
+        format!(
+            "${}\r\n{}\r\n",
+            (CLIENTS * EACH).to_string().len(),
+            CLIENTS * EACH
+        )
+        .into_bytes()
+    );
+}
+
+#[test]
+fn aof_always_many_concurrent_writers_redis() {
+    always_with_many_concurrent_writers(Kind::Redis);
+}
+
+#[test]
+fn aof_always_many_concurrent_writers_zedis() {
+    always_with_many_concurrent_writers(Kind::Zedis);
+}

@@ -224,7 +224,7 @@ impl Aof {
             // futex call per batch), or at once when a lot has queued.
             // A busy writer comes back for the queue by itself.
             // Under `always` with the group-commit gate up, only once the round it waits for is
-            // complete (the writer's own timeout covers clients that do not come back).
+            // complete (a writer waiting on the gate sleeps until the gate's deadline at most).
             g.writer_waiting
                 && (g.policy == AppendFsync::Always
                     && (g.gate_until.is_none() || g.held_total >= g.gate_want)
@@ -548,7 +548,15 @@ fn writer_loop(shared: Arc<Shared>, mut file: File) {
                     .max(Duration::from_millis(10))
             } else if g.policy != AppendFsync::Always {
                 POLL
+            } else if let Some(left) = g
+                .gate_until
+                .map(|u| u.saturating_duration_since(Instant::now()))
+                .filter(|l| !l.is_zero())
+            {
+                // Submits do not wake a writer behind an unmet gate: come back at its deadline.
+                left
             } else {
+                g.gate_until = None;
                 Duration::from_secs(3600)
             };
             g.writer_waiting = true;
