@@ -4,9 +4,11 @@
 //!
 //! The store thread never touches the disk. Commands are encoded (`feed`, called by
 //! `commands::propagate`) into `Aof::buf`; once per round of messages the buffer is *submitted*
-//! to the writer thread: appended to a shared queue under a short lock. The writer thread writes whatever has queued up in one
-//! `write`, then — under `always` — one `fdatasync` covers every command queued before it (group
-//! commit). Offsets into the log ("sequence numbers") are total bytes submitted.
+//! to the writer thread: appended to a shared queue under a short lock. The writer thread writes
+//! whatever has queued up in one `write`, then — under `always` — one `fdatasync` covers every
+//! command queued before it (group commit; the gate in `raise_gate` lets the clients an fsync
+//! released come back before the next one starts). Offsets into the log ("sequence numbers") are
+//! total bytes submitted.
 //!
 //! Under `always`, a reply may leave only once the fsync covering every write before it is done:
 //! `deliver` parks a batch's replies (with the submitted offset at that moment) while anything
