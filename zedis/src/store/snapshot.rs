@@ -35,6 +35,35 @@ pub trait SnapshotSink: Send {
 /// One past the last hash position.
 const END: u128 = 1 << 64;
 
+/// A read-only view of one database for a whole-store walk while nothing can change the store
+/// (a foreground SAVE): several threads may each walk a disjoint range of it.
+pub struct DbView<'a>(&'a super::table::Table<Entry>);
+
+impl DbView<'_> {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Calls `f` for every entry whose segment starts in hash range `[from, to)` (`to` may be
+    /// `1 << 64`), in the walker's order. Ranges that partition the hash space visit every
+    /// entry exactly once, whatever the segment sizes: a segment belongs to the range its
+    /// start lies in.
+    pub fn walk(&self, from: u64, to: u128, mut f: impl FnMut(&Entry)) {
+        let mut pos = u128::from(from);
+        while pos < to {
+            let (start, end, entries) = self.0.segment_at(pos as u64);
+            if u128::from(start) >= u128::from(from) {
+                entries.for_each(&mut f);
+            }
+            pos = if end == 0 { END } else { u128::from(end) };
+        }
+    }
+}
+
 pub(super) struct SnapState {
     sink: Box<dyn SnapshotSink>,
     /// The walker's database; every database below it is complete.
@@ -78,6 +107,12 @@ impl Store {
 
     pub fn snapshot_active(&self) -> bool {
         self.snap.is_some()
+    }
+
+    /// Read-only views of every database, for a walk split across threads while the store
+    /// thread waits (no snapshot may be running: its preservation bookkeeping would be skipped).
+    pub fn db_views(&self) -> Vec<DbView<'_>> {
+        self.dbs.iter().map(|d| DbView(&d.table)).collect()
     }
 
     /// Advances the walker by about `budget` entries (whole segments). When everything has been
