@@ -428,4 +428,41 @@ mod tests {
         assert_eq!(seen.lock().unwrap().len(), expect.len());
         assert_eq!(got, expect);
     }
+
+    #[test]
+    fn db_views_split_into_ranges_visit_every_entry_once() {
+        // Few keys: segments far coarser than the ranges, so most ranges start inside a
+        // segment that belongs to an earlier one. Many keys: segments finer than the ranges.
+        for n in [5u32, 300, 20_000] {
+            let mut s = Store::new(2);
+            for i in 0..n {
+                s.set(
+                    1,
+                    format!("k{i}").as_bytes(),
+                    Value::Int(i.into()),
+                    None,
+                    false,
+                );
+            }
+            let views = s.db_views();
+            assert!(views[0].is_empty());
+            for bits in [0u32, 1, 4, 9] {
+                let step = 1u128 << (64 - bits);
+                let mut seen = Vec::new();
+                for k in 0..(1u128 << bits) {
+                    views[1].walk((k * step) as u64, (k + 1) * step, |e| {
+                        seen.push(e.key.to_vec())
+                    });
+                }
+                let mut sorted = seen.clone();
+                sorted.sort();
+                sorted.dedup();
+                assert_eq!(
+                    (seen.len(), sorted.len()),
+                    (n as usize, n as usize),
+                    "n {n} bits {bits}"
+                );
+            }
+        }
+    }
 }
