@@ -83,7 +83,7 @@ impl<E: Keyed> Segment<E> {
         &mut self.blocks[i / BLOCK][i % BLOCK]
     }
 
-    fn iter(&self) -> impl Iterator<Item = &E> {
+    fn iter(&self) -> impl Iterator<Item = &E> + Clone {
         self.blocks.iter().flatten()
     }
 
@@ -418,7 +418,7 @@ impl<E: Keyed> Table<E> {
     /// 0 = the end of the hash space) and its entries. Segments only ever get finer (the table
     /// never shrinks; `clear` replaces it), so a range seen earlier is always a union of the
     /// segments seen later — the property the snapshot walker's bookkeeping relies on.
-    pub fn segment_at(&self, pos: u64) -> (u64, u64, impl Iterator<Item = &E>) {
+    pub fn segment_at(&self, pos: u64) -> (u64, u64, impl Iterator<Item = &E> + Clone) {
         let (seg, bits, i) = match self.locate(pos) {
             (true, j) => (&self.next[j], self.bits + 1, j),
             (false, i) => (&self.segs[i], self.bits, i),
