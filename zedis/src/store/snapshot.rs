@@ -179,7 +179,12 @@ impl Store {
                 .next_back()
                 .is_some_and(|(_, &e)| end <= e);
             if !whole {
+                let mut lead = entries.clone();
+                lead.by_ref().take(PREFETCH_AHEAD).for_each(prefetch_value);
                 for e in entries {
+                    if let Some(n) = lead.next() {
+                        prefetch_value(n);
+                    }
                     if !early.is_empty() && in_early(early, table.hash(&e.key)) {
                         continue;
                     }
