@@ -10,7 +10,10 @@ For each server, on the same dataset (N mixed keys: strings, lists, hashes, sets
     back to back for the whole benchmark.
 Prints each figure for both servers and the zedis / Redis ratio.
 
-Usage: bench/snapshot.py [--zedis PATH] [--keys N] [--requests N]
+Usage: bench/snapshot.py [--zedis PATH] [--keys N] [--requests N] [--save-load-only] [--runs N]
+
+--save-load-only measures only SAVE and startup load, --runs times per server (medians printed),
+which is what tuning the snapshot paths needs.
 """
 import argparse
 import csv
@@ -18,6 +21,7 @@ import io
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -203,6 +207,9 @@ def main():
                                                     "release", "zedis"))
     ap.add_argument("--keys", type=int, default=1_000_000)
     ap.add_argument("--requests", type=int, default=300_000)
+    ap.add_argument("--save-load-only", action="store_true",
+                    help="only SAVE + startup load, repeated --runs times (medians)")
+    ap.add_argument("--runs", type=int, default=1, help="repetitions of SAVE + load (median kept)")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="zedis-snapbench-")
     try:
@@ -214,8 +221,18 @@ def main():
             s.start()
             load_dataset(s, data)
             r = {}
-            r["save_s"], r["load_s"], r["file_bytes"] = save_and_load(s, a.keys)
-            r["save_plus_load_s"] = r["save_s"] + r["load_s"]
+            runs = [save_and_load(s, a.keys) for _ in range(max(1, a.runs))]
+            r["save_s"] = statistics.median(x[0] for x in runs)
+            r["load_s"] = statistics.median(x[1] for x in runs)
+            r["file_bytes"] = runs[-1][2]
+            r["save_plus_load_s"] = statistics.median(x[0] + x[1] for x in runs)
+            if a.runs > 1:
+                print(f"{s.name}: runs (save, load) " +
+                      ", ".join(f"({x[0]:.3f}, {x[1]:.3f})" for x in runs), flush=True)
+            if a.save_load_only:
+                s.stop()
+                res[s.name] = r
+                continue
             extra, used = bgsave_extra_memory(s, a.keys, a.requests)
             r["bgsave_extra_mb"] = extra / 1e6
             r["bgsave_extra_pct_of_used"] = 100.0 * extra / used

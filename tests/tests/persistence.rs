@@ -182,6 +182,48 @@ fn save_then_restart_keeps_everything_in_both_formats() {
     }
 }
 
+/// SAVE in the native format encodes on two threads, a database cut into hash-space chunks
+/// (16 Ki keys each); enough keys in several databases that there are many chunks per database
+/// and databases with one, so chunk order, boundaries and per-database counts are all exercised.
+#[test]
+fn parallel_save_of_many_keys_in_several_databases_restarts_identical() {
+    let dir = TempDir::new("persist").unwrap();
+    let s = zedis_in(dir.path(), &[]);
+    let mut c = conn(s.port());
+    for (db, n) in [(0usize, 150_000usize), (2, 3), (7, 40_000)] {
+        redis::cmd("SELECT").arg(db).exec(&mut c).unwrap();
+        let mut pipe = redis::pipe();
+        for i in 0..n {
+            match i % 5 {
+                0 => pipe.rpush(format!("l:{i}"), &["a", "b", "c"]).ignore(),
+                1 => pipe.hset(format!("h:{i}"), "f", i).ignore(),
+                2 => pipe.set_ex(format!("t:{i}"), i, 100_000).ignore(),
+                _ => pipe.set(format!("s:{i}"), "v".repeat(i % 50)).ignore(),
+            };
+            if i % 10_000 == 9_999 || i + 1 == n {
+                pipe.exec(&mut c).unwrap();
+                pipe = redis::pipe();
+            }
+        }
+    }
+    let before = digest(s.port(), 8);
+    let reply: String = redis::cmd("SAVE").query(&mut c).unwrap();
+    assert_eq!(reply, "OK");
+    drop(c);
+    drop(s);
+    let s = zedis_in(dir.path(), &[]);
+    let mut c = conn(s.port());
+    for (db, n) in [(0usize, 150_000i64), (2, 3), (7, 40_000)] {
+        redis::cmd("SELECT").arg(db).exec(&mut c).unwrap();
+        let size: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
+        assert_eq!(size, n, "db {db}");
+    }
+    assert!(
+        digest(s.port(), 8) == before,
+        "contents after restart differ"
+    );
+}
+
 #[test]
 fn shutdown_saves_per_config() {
     // With save points configured, SHUTDOWN saves.

@@ -209,7 +209,7 @@ mod tests {
     fn rec(value: Value, exp: u64) -> KeyRecord {
         KeyRecord {
             db: 3,
-            key: b"k\xff".to_vec(),
+            key: b"k\xff"[..].into(),
             value,
             expire_at_ms: exp,
             idle_secs: Some(5),

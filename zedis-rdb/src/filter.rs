@@ -126,7 +126,7 @@ mod tests {
     fn rec(db: u32, key: &str, exp: u64) -> KeyRecord {
         KeyRecord {
             db,
-            key: key.as_bytes().to_vec(),
+            key: key.as_bytes().into(),
             value: Value::string(b"v"),
             expire_at_ms: exp,
             idle_secs: None,

@@ -292,7 +292,7 @@ impl Visitor for Stats {
                     size,
                     db: k.db,
                     largest: measure::largest_element(&k.value),
-                    key: k.key,
+                    key: k.key.to_vec(),
                     kind,
                     encoding: k.file_encoding,
                     elements,

@@ -75,7 +75,7 @@ impl Visitor for Census {
             }
             Record::Key(k) => {
                 self.count_key(k.db, k.expire_at_ms);
-                self.last_key = Some((offset, k.key));
+                self.last_key = Some((offset, k.key.to_vec()));
             }
             Record::Unsupported { .. } => self.unsupported += 1,
             Record::Function(_) => self.functions += 1,

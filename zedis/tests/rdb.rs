@@ -34,7 +34,7 @@ fn keys(recs: &[Record]) -> Vec<&KeyRecord> {
 fn key<'a>(recs: &'a [Record], name: &[u8]) -> &'a KeyRecord {
     keys(recs)
         .into_iter()
-        .find(|k| k.key == name)
+        .find(|k| k.key[..] == *name)
         .unwrap_or_else(|| panic!("no key {:?}", String::from_utf8_lossy(name)))
 }
 
@@ -226,7 +226,7 @@ fn version_6_file_with_pre_redis_7_encodings() {
         assert_eq!(k.file_encoding, "string-lzf");
         assert_eq!(canon(&k.value).1, vec![b"0123456789".repeat(10)]);
         assert_eq!(key(&recs, b"in3").db, 3);
-        assert!(keys(&recs).iter().all(|k| k.key != b"empty"));
+        assert!(keys(&recs).iter().all(|k| &k.key[..] != b"empty"));
         let eof = recs.last().unwrap();
         assert!(matches!(eof, Record::Eof { checksum: c } if c.is_some() == checksum));
     }
@@ -601,7 +601,7 @@ fn spec_strategy() -> impl Strategy<Value = Spec> {
             1..40
         )
         .prop_map(Spec::ZSet),
-        (0usize..3000)
+        (1usize..3000)
             .prop_map(|n| Spec::List((0..n).map(|i| format!("{i}-item").into_bytes()).collect())),
     ]
 }
@@ -649,7 +649,7 @@ proptest! {
         prop_assert_eq!(got.len(), want.len());
         for (g, (db, k, (v, exp, idle, freq))) in got.iter().zip(want) {
             prop_assert_eq!(g.db, db);
-            prop_assert_eq!(&g.key, k);
+            prop_assert_eq!(&g.key[..], &k[..]);
             prop_assert_eq!(&g.value, v);
             prop_assert_eq!(g.value.encoding(), v.encoding());
             prop_assert_eq!(g.expire_at_ms, exp.unwrap_or(0));

@@ -59,7 +59,7 @@ fn assert_same(items: &[Item], recs: &[Record]) {
     assert_eq!(got.len(), items.len());
     for (it, k) in items.iter().zip(got) {
         assert_eq!(k.db, it.db);
-        assert_eq!(k.key, it.key);
+        assert_eq!(&k.key[..], &it.key[..]);
         assert_eq!(k.value, it.value, "key {:?}", it.key);
         assert_eq!(k.value.encoding(), it.value.encoding());
         assert_eq!(k.file_encoding, it.value.encoding());
@@ -331,7 +331,7 @@ fn key_blocks(file: &[u8], blocks: &[BlockAt]) -> Vec<(Vec<u8>, usize)> {
     impl Visitor for ByOffset {
         fn record(&mut self, offset: u64, rec: Record) -> Result<(), PersistError> {
             if let Record::Key(k) = rec {
-                self.0.push((k.key, offset));
+                self.0.push((k.key.to_vec(), offset));
             }
             Ok(())
         }
@@ -350,7 +350,7 @@ fn key_blocks(file: &[u8], blocks: &[BlockAt]) -> Vec<(Vec<u8>, usize)> {
 }
 
 fn key_set(recs: &[Record]) -> BTreeSet<Vec<u8>> {
-    keys(recs).into_iter().map(|k| k.key.clone()).collect()
+    keys(recs).into_iter().map(|k| k.key.to_vec()).collect()
 }
 
 /// Checks strict and salvage reads of `file` damaged inside block `k`.

@@ -14,7 +14,7 @@ pub mod rdb;
 
 pub mod zdb;
 
-use crate::store::Value;
+use crate::store::{SmallBytes, Value};
 use thiserror::Error;
 
 /// One thing a snapshot file says, in file order.
@@ -49,7 +49,9 @@ pub enum Record {
 #[derive(Debug)]
 pub struct KeyRecord {
     pub db: u32,
-    pub key: Vec<u8>,
+    /// The key in the store's own key type, so the loader moves it into the entry as it is
+    /// (short keys are inline: no allocation on the decoding thread, no free on the inserting one).
+    pub key: SmallBytes,
     pub value: Value,
     /// Absolute expiry in unix milliseconds; 0 = persistent.
     pub expire_at_ms: u64,

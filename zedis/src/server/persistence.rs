@@ -241,6 +241,15 @@ struct Sink {
     lfu_decay: Option<u32>,
 }
 
+/// What a snapshot records of a key's access history: its LFU counter under an LFU policy
+/// (`lfu_decay` set), its idle time otherwise, as Redis does.
+fn access_meta(e: &Entry, now_ms: u64, lfu_decay: Option<u32>) -> (Option<u64>, Option<u8>) {
+    match lfu_decay {
+        Some(decay) => (None, Some(evict::lfu_decayed(e.lru, now_ms, decay))),
+        None => (Some(idle_secs(e.lru, now_ms)), None),
+    }
+}
+
 /// Hands a chunk to the writer thread, counting it in the backlog.
 fn send(tx: &Sender<Chunk>, backlog: &AtomicUsize, c: Chunk) {
     backlog.fetch_add(c.len(), Ordering::Relaxed);
@@ -268,10 +277,7 @@ impl Sink {
 
 impl SnapshotSink for Sink {
     fn entry(&mut self, db: usize, e: &Entry) {
-        let (idle, freq) = match self.lfu_decay {
-            Some(decay) => (None, Some(evict::lfu_decayed(e.lru, self.now_ms, decay))),
-            None => (Some(idle_secs(e.lru, self.now_ms)), None),
-        };
+        let (idle, freq) = access_meta(e, self.now_ms, self.lfu_decay);
         let dbn = db as u32;
         match &mut self.enc {
             Enc::Zdb(b) => b.push_key(dbn, &e.key, &e.value, e.expire_at, idle, freq),
@@ -489,6 +495,12 @@ fn aux_fields(eng: &Engine, now_ms: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
 
 /// Starts the pipeline (writer thread + sink) and the store's walker, for a snapshot.
 fn begin(eng: &mut Engine, background: bool) -> Result<(Arc<AtomicU64>, Writer), String> {
+    let target = save_target(eng, background);
+    begin_with(eng, target, background)
+}
+
+/// The temp and final names of a SAVE / BGSAVE.
+fn save_target(eng: &Engine, background: bool) -> Target {
     let tmp = eng.config.dir.join(format!(
         "temp-{}-{}.{}",
         if background { "bgsave" } else { "save" },
@@ -498,16 +510,27 @@ fn begin(eng: &mut Engine, background: bool) -> Result<(Arc<AtomicU64>, Writer),
             SnapshotFormat::Redis => "rdb",
         }
     ));
-    let target = Target {
+    Target {
         tmp,
         dst: snapshot_path(&eng.config),
         format: eng.config.snapshot_format.into(),
-    };
-    begin_to(eng, target)
+    }
 }
 
-/// Starts the pipeline writing `target`.
+/// Starts the pipeline writing `target` in the background (the writer thread yields to the
+/// store thread).
 pub fn begin_to(eng: &mut Engine, target: Target) -> Result<(Arc<AtomicU64>, Writer), String> {
+    begin_with(eng, target, true)
+}
+
+/// Starts the pipeline writing `target`. Only a background save lowers the writer thread's
+/// priority: during SAVE the store thread serves nobody and waits for the writer, so a writer
+/// that yields to other processes on a busy machine would only make SAVE longer.
+fn begin_with(
+    eng: &mut Engine,
+    target: Target,
+    background: bool,
+) -> Result<(Arc<AtomicU64>, Writer), String> {
     let now_ms = eng.store.now_ms;
     let Target { tmp, dst, format } = target;
     let aux = aux_fields(eng, now_ms);
@@ -531,26 +554,8 @@ pub fn begin_to(eng: &mut Engine, target: Target) -> Result<(Arc<AtomicU64>, Wri
             }
         }
     };
-    let (tx, rx) = channel();
-    let backlog = Arc::new(AtomicUsize::new(0));
+    let (tx, backlog, writer) = spawn_writer(eng, tmp, dst, format, aux, now_ms, background)?;
     let processed = Arc::new(AtomicU64::new(0));
-    let checksum = eng.config.rdbchecksum;
-    let wb = backlog.clone();
-    let writer = std::thread::Builder::new()
-        .name("zedis-save".into())
-        .spawn(move || {
-            lower_priority();
-            let spec = FileSpec {
-                tmp,
-                dst,
-                format,
-                aux,
-                ctime_ms: now_ms,
-                checksum,
-            };
-            write_file(spec, rx, wb)
-        })
-        .map_err(|e| format!("Can't start the snapshot writer thread: {e}"))?;
     let sink = Sink {
         enc,
         tx,
@@ -568,6 +573,40 @@ pub fn begin_to(eng: &mut Engine, target: Target) -> Result<(Arc<AtomicU64>, Wri
     Ok((processed, writer))
 }
 
+/// Starts the writer thread for a file, returning its input and the backlog counter.
+fn spawn_writer(
+    eng: &Engine,
+    tmp: PathBuf,
+    dst: PathBuf,
+    format: FileFormat,
+    aux: Vec<(Vec<u8>, Vec<u8>)>,
+    now_ms: u64,
+    background: bool,
+) -> Result<(Sender<Chunk>, Arc<AtomicUsize>, Writer), String> {
+    let (tx, rx) = channel();
+    let backlog = Arc::new(AtomicUsize::new(0));
+    let checksum = eng.config.rdbchecksum;
+    let wb = backlog.clone();
+    let writer = std::thread::Builder::new()
+        .name("zedis-save".into())
+        .spawn(move || {
+            if background {
+                lower_priority();
+            }
+            let spec = FileSpec {
+                tmp,
+                dst,
+                format,
+                aux,
+                ctime_ms: now_ms,
+                checksum,
+            };
+            write_file(spec, rx, wb)
+        })
+        .map_err(|e| format!("Can't start the snapshot writer thread: {e}"))?;
+    Ok((tx, backlog, writer))
+}
+
 fn total_keys(store: &Store) -> u64 {
     (0..store.databases())
         .map(|d| store.db(d).len() as u64)
@@ -579,15 +618,17 @@ pub fn save_to(eng: &mut Engine, target: Target) -> Result<SaveDone, String> {
     if eng.persist.job.is_some() {
         return Err("Background save already in progress".into());
     }
-    let (_, writer) = begin_to(eng, target)?;
+    let (_, writer) = begin_with(eng, target, false)?;
     run_to_end(eng, writer)
 }
 
 /// Walks the whole snapshot now and waits for the writer.
 fn run_to_end(eng: &mut Engine, writer: Writer) -> Result<SaveDone, String> {
     while !eng.store.snapshot_step(usize::MAX) {
-        // The writer is behind; give it the CPU.
-        std::thread::yield_now();
+        // The writer is behind (more than BACKLOG_LIMIT waits): give it the CPU. A short sleep
+        // rather than a yield loop, which on a busy machine keeps competing for the core the
+        // writer needs; the backlog is milliseconds of writer work, so 100 µs costs nothing.
+        std::thread::sleep(Duration::from_micros(100));
         if writer.is_finished() {
             eng.store.snapshot_abort();
             break;
@@ -604,8 +645,12 @@ pub fn save(eng: &mut Engine) -> Result<SaveDone, String> {
         return Err("Background save already in progress".into());
     }
     let started = Instant::now();
-    let (_, writer) = begin(eng, false)?;
-    let r = run_to_end(eng, writer);
+    let r = if eng.config.snapshot_format == SnapshotFormat::Native {
+        save_native_parallel(eng)
+    } else {
+        let (_, writer) = begin(eng, false)?;
+        run_to_end(eng, writer)
+    };
     match &r {
         Ok(done) => {
             log::notice(&format!(
@@ -621,6 +666,136 @@ pub fn save(eng: &mut Engine) -> Result<SaveDone, String> {
         Err(e) => log::warning(e),
     }
     r
+}
+
+/// Hash-space chunks a database is cut into for [`save_native_parallel`]: about this many keys
+/// each, so the blocks encoded ahead of the file stay a few MiB.
+const SAVE_CHUNK_KEYS: usize = 16 << 10;
+/// Chunks a thread may encode ahead of the next one due in the file.
+const SAVE_WINDOW: usize = 4;
+
+/// SAVE in the native format with the encoding on two threads: the store thread serves nobody
+/// during SAVE, so the walk need not be sliced and the second core can share it. Each database
+/// is cut into hash-space chunks (whole table segments); the threads take chunks in file order,
+/// encode each into its own blocks, and the chunks reach the writer in that same order, so the
+/// file holds exactly what the sequential walk writes (only block boundaries differ, which the
+/// format leaves free).
+fn save_native_parallel(eng: &mut Engine) -> Result<SaveDone, String> {
+    use std::sync::{Condvar, Mutex};
+    let now_ms = eng.store.now_ms;
+    let Target { tmp, dst, format } = save_target(eng, false);
+    let aux = aux_fields(eng, now_ms);
+    let (tx, backlog, writer) = spawn_writer(eng, tmp, dst, format, aux, now_ms, false)?;
+    let lfu_decay = crate::commands::memory::lfu(&eng.config).map(|l| l.decay_time);
+    let views = eng.store.db_views();
+    // Chunk boundaries are multiples of 2^(64 - bits): a power of two per database.
+    let mut jobs: Vec<(usize, u64, u128)> = Vec::new();
+    for (db, v) in views.iter().enumerate() {
+        if v.is_empty() {
+            continue;
+        }
+        let mut bits = 0u32;
+        while bits < 16 && (v.len() >> bits) > SAVE_CHUNK_KEYS {
+            bits += 1;
+        }
+        let step = 1u128 << (64 - bits);
+        for k in 0..(1u128 << bits) {
+            jobs.push((db, (k * step) as u64, (k + 1) * step));
+        }
+    }
+    /// A chunk's encoded blocks and its `(db, keys, keys with an expiry)` counts.
+    type Encoded = (Vec<zdb::RawBlock>, Vec<(u32, u64, u64)>);
+    struct Order {
+        /// Encoded chunks waiting for their predecessors, by job index.
+        done: BTreeMap<usize, Encoded>,
+        /// The next job whose blocks go to the writer.
+        sent: usize,
+        counts: BTreeMap<u32, (u64, u64)>,
+    }
+    let order = Mutex::new(Order {
+        done: BTreeMap::new(),
+        sent: 0,
+        counts: BTreeMap::new(),
+    });
+    let moved = Condvar::new();
+    let next_job = AtomicUsize::new(0);
+    // Set when the writer thread has ended early (its error is reported by the join below).
+    let abort = std::sync::atomic::AtomicBool::new(false);
+    let stop = || {
+        abort.store(true, Ordering::Relaxed);
+        let _guard = order.lock();
+        moved.notify_all();
+    };
+    let work = || {
+        loop {
+            let j = next_job.fetch_add(1, Ordering::Relaxed);
+            let Some(&(db, from, to)) = jobs.get(j) else {
+                return;
+            };
+            // Bounded look-ahead: wait while this chunk is far ahead of the file, or the writer
+            // is behind.
+            {
+                let mut o = order.lock().unwrap_or_else(|p| p.into_inner());
+                while j > o.sent + SAVE_WINDOW && !abort.load(Ordering::Relaxed) {
+                    o = moved.wait(o).unwrap_or_else(|p| p.into_inner());
+                }
+            }
+            while backlog.load(Ordering::Relaxed) > BACKLOG_LIMIT && !writer.is_finished() {
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            if abort.load(Ordering::Relaxed) || writer.is_finished() {
+                stop();
+                return;
+            }
+            let mut b = zdb::BlockBuilder::new(BLOCK_TARGET);
+            views[db].walk(from, to, |e| {
+                let (idle, freq) = access_meta(e, now_ms, lfu_decay);
+                b.push_key(db as u32, &e.key, &e.value, e.expire_at, idle, freq);
+            });
+            let mut blocks = Vec::new();
+            while let Some(blk) = b.take_full() {
+                blocks.push(blk);
+            }
+            while let Some(blk) = b.finish() {
+                blocks.push(blk);
+            }
+            let mut o = order.lock().unwrap_or_else(|p| p.into_inner());
+            o.done.insert(j, (blocks, b.counts()));
+            // Whoever completes the chunk that is due forwards every chunk now in order.
+            loop {
+                let due = o.sent;
+                let Some((blocks, counts)) = o.done.remove(&due) else {
+                    break;
+                };
+                for blk in blocks {
+                    send(&tx, &backlog, Chunk::Block(blk));
+                }
+                for (d, k, x) in counts {
+                    let c = o.counts.entry(d).or_default();
+                    c.0 += k;
+                    c.1 += x;
+                }
+                o.sent += 1;
+            }
+            moved.notify_all();
+        }
+    };
+    std::thread::scope(|s| {
+        let helper = std::thread::Builder::new()
+            .name("zedis-encode".into())
+            .spawn_scoped(s, work);
+        work();
+        if let Ok(h) = helper {
+            let _ = h.join();
+        }
+    });
+    let o = order.into_inner().unwrap_or_else(|p| p.into_inner());
+    let counts = o.counts.iter().map(|(&d, &(k, x))| (d, k, x)).collect();
+    let _ = tx.send(Chunk::Done(counts));
+    drop(tx);
+    writer
+        .join()
+        .unwrap_or_else(|_| Err("the snapshot writer thread panicked".into()))
 }
 
 /// BGSAVE: starts the background save.
@@ -853,6 +1028,12 @@ pub struct Loader<'a> {
     now_ms: u64,
     pub keys: u64,
     pub expired: u64,
+    /// The database the records belong to (for RESIZEDB).
+    db: usize,
+    /// Keys a size hint (RESIZEDB) may pre-size a table for: a hostile file must not make the
+    /// loader allocate for keys it cannot hold, so this is bounded by the file's size (0: hints
+    /// are ignored).
+    reserve_cap: u64,
 }
 
 impl<'a> Loader<'a> {
@@ -863,6 +1044,8 @@ impl<'a> Loader<'a> {
             now_ms,
             keys: 0,
             expired: 0,
+            db: 0,
+            reserve_cap: 0,
         }
     }
 }
@@ -899,7 +1082,7 @@ impl Visitor for Loader<'_> {
                     None => clock,
                     },
                 };
-                self.store.load_entry(db, &k.key, k.value, k.expire_at_ms, lru);
+                self.store.load_entry(db, k.key, k.value, k.expire_at_ms, lru);
                 self.keys += 1;
                 Ok(())
             }
@@ -914,6 +1097,15 @@ impl Visitor for Loader<'_> {
             Record::ModuleAux { module_id } => Err(PersistError::Rejected(format!(
                 "the file holds data of a Redis module (id {module_id:#x}) at byte {offset}; zedis has no modules"
             ))),
+            Record::SelectDb(db) => {
+                self.db = db as usize;
+                Ok(())
+            }
+            Record::ResizeDb { keys, .. } => {
+                let n = keys.min(self.reserve_cap);
+                self.store.reserve(self.db, usize::try_from(n).unwrap_or(0));
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -925,6 +1117,9 @@ const LOAD_BATCH: usize = 1024;
 /// The decoder thread's visitor: batches records for the inserting thread.
 struct Batcher {
     tx: std::sync::mpsc::SyncSender<Vec<(u64, Record)>>,
+    /// Emptied batches coming back, so batch vectors are allocated and freed by this thread
+    /// only (glibc makes a free of another thread's allocation take that arena's lock).
+    back: Receiver<Vec<(u64, Record)>>,
     batch: Vec<(u64, Record)>,
 }
 
@@ -933,7 +1128,11 @@ impl Batcher {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let b = std::mem::replace(&mut self.batch, Vec::with_capacity(LOAD_BATCH));
+        let next = self
+            .back
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(LOAD_BATCH));
+        let b = std::mem::replace(&mut self.batch, next);
         self.tx
             .send(b)
             .map_err(|_| PersistError::Rejected("loading stopped".into()))
@@ -985,12 +1184,24 @@ pub fn load_file(
     // Two stages on two threads: this one inserts into the store while a decoder thread reads,
     // decompresses and builds values, handing them over a block's worth at a time.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u64, Record)>>(8);
+    let (back_tx, back) = channel::<Vec<(u64, Record)>>();
     let lim2 = *lim;
+    // The zdb trailer's per-database counts size the tables up front (RDB files say the same
+    // with RESIZEDB, which the loader handles as it comes). Bounded by the file's size: a
+    // record takes more than a byte of file, so a real file never announces more keys.
+    let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let hint = match format {
+        Format::Zdb => File::open(path)
+            .ok()
+            .and_then(|mut f| zdb::peek_trailer(&mut f)),
+        _ => None,
+    };
     let decoder = std::thread::Builder::new()
         .name("zedis-decode".into())
         .spawn(move || {
             let mut b = Batcher {
                 tx,
+                back,
                 batch: Vec::with_capacity(LOAD_BATCH),
             };
             let r = match format {
@@ -1003,15 +1214,27 @@ pub fn load_file(
     let mut store = Store::new(databases);
     store.now_ms = now_ms;
     store.lfu = lfu;
+    if let Some(t) = &hint {
+        for &(db, keys, _) in &t.dbs {
+            if (db as usize) < databases {
+                store.reserve(
+                    db as usize,
+                    usize::try_from(keys.min(file_len)).unwrap_or(0),
+                );
+            }
+        }
+    }
     let mut v = Loader {
         store: &mut store,
         now_ms,
         keys: 0,
         expired: 0,
+        db: 0,
+        reserve_cap: file_len,
     };
     let mut inserted: Result<(), PersistError> = Ok(());
-    for batch in rx.iter() {
-        for (offset, rec) in batch {
+    for mut batch in rx.iter() {
+        for (offset, rec) in batch.drain(..) {
             inserted = v.record(offset, rec);
             if inserted.is_err() {
                 break;
@@ -1021,6 +1244,8 @@ pub fn load_file(
             // Dropping the receiver stops the decoder at its next hand-over.
             break;
         }
+        // The decoder may have stopped already; then the vector is simply dropped here.
+        let _ = back_tx.send(batch);
     }
     drop(rx);
     let decoded = decoder

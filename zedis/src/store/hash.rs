@@ -140,6 +140,19 @@ impl Pairs {
         self.buf.capacity()
     }
 
+    /// The buffer as it is: each field and value as a LEB128 length and its bytes. The native
+    /// snapshot format stores a listpack hash in exactly this form, so saving copies it whole.
+    pub fn encoded(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Takes a buffer in [`Pairs::encoded`]'s form holding `len` pairs, as a loader read it.
+    /// The caller has walked it (every length within the buffer, `len` pairs, no duplicate
+    /// field); the items are then read exactly as this module's writer would have written them.
+    pub fn from_encoded(buf: Vec<u8>, len: usize) -> Pairs {
+        Pairs { buf, len }
+    }
+
     /// Grows the buffer by at least `extra` bytes, by an eighth at a time: a listpack is
     /// rewritten on every insert in Redis too, but realloc per field would copy too often.
     fn reserve(&mut self, extra: usize) {

@@ -722,16 +722,46 @@ impl Store {
 
     /// Inserts a key read from a snapshot file (no signals: nobody can be watching a store that
     /// is being loaded). A key repeated in the file replaces the earlier one.
-    pub fn load_entry(&mut self, db: usize, key: &[u8], value: Value, expire_at: u64, lru: u32) {
+    /// The key arrives in its final form and is moved in, not copied: on the loading path the
+    /// decoding thread built it, and a copy would make this thread free what that one allocated.
+    pub fn load_entry(
+        &mut self,
+        db: usize,
+        key: SmallBytes,
+        value: Value,
+        expire_at: u64,
+        lru: u32,
+    ) {
+        let d = &mut self.dbs[db];
+        let volatile_key = (expire_at != 0).then(|| key.clone());
         let e = Entry {
-            key: SmallBytes::new(key),
+            key,
             value,
             expire_at,
             lru,
         };
-        let d = &mut self.dbs[db];
-        let had = d.table.insert(e).map(|old| old.expire_at != 0);
-        d.set_expire_index(key, had.unwrap_or(false), expire_at != 0);
+        // A key repeated in the file replaces the earlier one; the old entry carries the same
+        // key bytes, so the volatile index can be fixed without the moved key.
+        let old = d.table.insert(e);
+        let had = old.as_ref().is_some_and(|o| o.expire_at != 0);
+        match (volatile_key, old) {
+            (Some(k), _) if !had => {
+                d.volatile.insert(k);
+            }
+            (None, Some(o)) if had => {
+                d.volatile.swap_remove(&o.key[..]);
+            }
+            _ => {}
+        }
+    }
+
+    /// Makes room for about `keys` more keys in database `db` before a load inserts them, as
+    /// Redis's loader expands its dict on RESIZEDB: the table is not doubled step by step while
+    /// the keys arrive. Only a hint; the caller bounds it by what the file can hold.
+    pub fn reserve(&mut self, db: usize, keys: usize) {
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.table.reserve(keys);
+        }
     }
 
     /// Takes over the databases of a store loaded elsewhere (the loader thread, DEBUG RELOAD).

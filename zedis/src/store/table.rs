@@ -83,7 +83,7 @@ impl<E: Keyed> Segment<E> {
         &mut self.blocks[i / BLOCK][i % BLOCK]
     }
 
-    fn iter(&self) -> impl Iterator<Item = &E> {
+    fn iter(&self) -> impl Iterator<Item = &E> + Clone {
         self.blocks.iter().flatten()
     }
 
@@ -288,6 +288,31 @@ impl<E: Keyed> Table<E> {
         Some(e)
     }
 
+    /// Sizes an empty table for about `n` entries at once: as many segments as growth would
+    /// have reached, each index allocated for its share. A loader calls it with the count a
+    /// file announces, so the keys it inserts never trigger the incremental doubling (which
+    /// moves every entry once per doubling). A table that already holds entries is left alone:
+    /// this is only a hint.
+    pub fn reserve(&mut self, n: usize) {
+        if self.len != 0 || !self.next.is_empty() {
+            return;
+        }
+        let mut bits = 0;
+        while bits < MAX_BITS && (SEGMENT_TARGET << bits) < n {
+            bits += 1;
+        }
+        let per = n.div_ceil(1 << bits).min(SEGMENT_TARGET);
+        self.segs = (0..1usize << bits)
+            .map(|_| Segment {
+                blocks: Vec::with_capacity(per.div_ceil(BLOCK)),
+                len: 0,
+                index: HashTable::with_capacity(per),
+            })
+            .collect();
+        self.bits = bits;
+        self.split = 0;
+    }
+
     pub fn clear(&mut self) {
         *self = Table::new(self.hasher.clone());
     }
@@ -393,7 +418,7 @@ impl<E: Keyed> Table<E> {
     /// 0 = the end of the hash space) and its entries. Segments only ever get finer (the table
     /// never shrinks; `clear` replaces it), so a range seen earlier is always a union of the
     /// segments seen later — the property the snapshot walker's bookkeeping relies on.
-    pub fn segment_at(&self, pos: u64) -> (u64, u64, impl Iterator<Item = &E>) {
+    pub fn segment_at(&self, pos: u64) -> (u64, u64, impl Iterator<Item = &E> + Clone) {
         let (seg, bits, i) = match self.locate(pos) {
             (true, j) => (&self.next[j], self.bits + 1, j),
             (false, i) => (&self.segs[i], self.bits, i),
@@ -475,6 +500,29 @@ mod tests {
         assert!(t.remove(b"5").is_some());
         assert!(t.remove(b"5").is_none());
         assert_eq!(t.len(), 9_999);
+    }
+
+    #[test]
+    fn reserve_presizes_so_inserts_never_double() {
+        let mut t = table();
+        t.reserve(100_000);
+        let bits = t.bits;
+        assert!(SEGMENT_TARGET << bits >= 100_000 && SEGMENT_TARGET << (bits - 1) < 100_000);
+        for i in 0..100_000u32 {
+            assert!(t.insert(K(i.to_string().into_bytes())).is_none());
+        }
+        assert_eq!((t.bits, t.next.len()), (bits, 0), "the table grew");
+        for i in 0..100_000u32 {
+            assert!(t.get(i.to_string().as_bytes()).is_some());
+        }
+        // More than announced still works (growth resumes); a non-empty table ignores the hint.
+        for i in 100_000..200_000u32 {
+            t.insert(K(i.to_string().into_bytes()));
+        }
+        t.reserve(10_000_000);
+        assert!(t.bits <= bits + 1);
+        assert_eq!(t.len(), 200_000);
+        assert!(t.get(b"199999").is_some() && t.get(b"0").is_some());
     }
 
     #[test]

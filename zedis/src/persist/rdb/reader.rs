@@ -186,7 +186,7 @@ pub fn read_buffered<B: BufRead>(
                             off,
                             Record::Key(KeyRecord {
                                 db,
-                                key: src.key.clone(),
+                                key: SmallBytes::new(&src.key),
                                 value,
                                 expire_at_ms,
                                 idle_secs,

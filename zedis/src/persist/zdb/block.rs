@@ -190,6 +190,37 @@ impl TrailerInfo {
     }
 }
 
+/// The trailer at the very end of a file, read without reading the blocks: the per-database key
+/// counts let a loader size its tables before the keys arrive. `None` when the end of the file
+/// is not an intact trailer. Only a hint: nothing is verified against the blocks here (the full
+/// read does that), so a caller must bound what it allocates on the strength of these counts.
+pub fn peek_trailer<R: std::io::Read + std::io::Seek>(r: &mut R) -> Option<TrailerInfo> {
+    use std::io::{Read, SeekFrom};
+    // A trailer lists at most MAX_TRAILER_DBS databases; a real one lists a handful, and a
+    // tail this long holds any trailer with up to ~3000 of them.
+    const TAIL: u64 = 64 << 10;
+    let end = r.seek(SeekFrom::End(0)).ok()?;
+    let start = end.saturating_sub(TAIL);
+    r.seek(SeekFrom::Start(start)).ok()?;
+    let mut tail = Vec::new();
+    r.by_ref().take(TAIL).read_to_end(&mut tail).ok()?;
+    // The trailer's magic may also occur inside compressed data; the right occurrence is the
+    // one whose checked trailer ends exactly at the end of the file.
+    let mut at = tail.len();
+    while let Some(i) = tail[..at].windows(4).rposition(|w| w == TRAILER_MAGIC) {
+        if let Parsed::Ok(t, len) = TrailerInfo::parse(&tail[i..]) {
+            if i + len == tail.len() {
+                return Some(t);
+            }
+        }
+        at = i + 3;
+        if i == 0 {
+            break;
+        }
+    }
+    None
+}
+
 /// Encodes the whole header.
 pub(crate) fn encode_header(aux: &[(Vec<u8>, Vec<u8>)], ctime_ms: u64) -> Vec<u8> {
     let mut body = Vec::new();

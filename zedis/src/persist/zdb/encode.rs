@@ -112,11 +112,9 @@ pub(crate) fn encode_record(
         // the store thread should not allocate per key.
         Value::Hash(h) => match &**h {
             HashValue::Listpack(pairs) => {
+                // The store keeps the pairs exactly as this format writes them.
                 put_varint(out, pairs.len() as u64);
-                for (f, val) in pairs {
-                    put_bytes(out, f);
-                    put_bytes(out, val);
-                }
+                out.extend_from_slice(pairs.encoded());
             }
             HashValue::Table(m) => {
                 put_varint(out, m.len() as u64);

@@ -17,7 +17,7 @@ mod block;
 mod encode;
 mod reader;
 
-pub use block::{FileWriter, TrailerInfo, Writer};
+pub use block::{peek_trailer, FileWriter, TrailerInfo, Writer};
 pub use encode::BlockBuilder;
 pub use reader::{read, Damage, Mode, ReadReport};
 

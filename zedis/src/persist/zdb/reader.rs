@@ -12,6 +12,7 @@ use super::{bflag, rflag, tag, BLOCK_MAGIC, MAGIC, MAX_HEADER_LEN, MAX_RECORD_LE
 use super::{TRAILER_MAGIC, VERSION};
 use crate::persist::build::Limits;
 use crate::persist::{KeyRecord, PersistError, Record, Visitor};
+use crate::store::hash::Pairs;
 use crate::store::{HashValue, ListValue, SetValue, SmallBytes, Value, ZSetValue, EMBSTR_MAX};
 use foldhash::fast::RandomState;
 use indexmap::{IndexMap, IndexSet};
@@ -837,13 +838,52 @@ impl<'a> Cur<'a> {
     }
 }
 
+/// The fields of a walked pairs buffer (see `HASH_LISTPACK` in `decode_value`).
+#[derive(Clone)]
+struct PairFields<'a> {
+    b: &'a [u8],
+    left: usize,
+}
+
+impl<'a> Iterator for PairFields<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let mut c = Cur { b: self.b, pos: 0 };
+        let f = c.bytes().ok()?;
+        c.bytes().ok()?;
+        self.b = &self.b[c.pos..];
+        Some(f)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for PairFields<'_> {}
+
 /// Capacity to reserve for `n` announced elements: announced counts are checked against the
 /// block, but elements in memory are larger than on disk, so start modestly and grow.
 fn cap(n: usize) -> usize {
     n.min(4096)
 }
 
-fn has_duplicate(mut v: Vec<&[u8]>) -> bool {
+fn has_duplicate<'a>(items: impl ExactSizeIterator<Item = &'a [u8]> + Clone) -> bool {
+    // Small collections (the listpack-encoded ones) are compared pairwise: no allocation.
+    if items.len() <= 16 {
+        let mut rest = items;
+        while let Some(a) = rest.next() {
+            if rest.clone().any(|b| a == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+    let mut v: Vec<&[u8]> = items.collect();
     v.sort_unstable();
     v.windows(2).any(|w| w[0] == w[1])
 }
@@ -855,11 +895,12 @@ fn decode_record(
 ) -> Result<KeyRecord, (Option<Vec<u8>>, String)> {
     let t = c.u8().map_err(|e| (None, e))?;
     let flags = c.u8().map_err(|e| (None, e))?;
-    let file_encoding = tag::encoding_name(t).ok_or((None, format!("unknown value tag {t}")))?;
+    let file_encoding =
+        tag::encoding_name(t).ok_or_else(|| (None, format!("unknown value tag {t}")))?;
     if flags & !rflag::ALL != 0 {
         return Err((None, format!("unknown record flags {flags:#x}")));
     }
-    let key = c.bytes().map_err(|e| (None, e))?.to_vec();
+    let key = SmallBytes::new(c.bytes().map_err(|e| (None, e))?);
     let body = (|| -> Result<_, String> {
         let mut expire_at_ms = 0;
         if flags & rflag::EXPIRE != 0 {
@@ -891,7 +932,7 @@ fn decode_record(
             lfu_freq,
             file_encoding,
         }),
-        Err(e) => Err((Some(key), e)),
+        Err(e) => Err((Some(key.to_vec()), e)),
     }
 }
 
@@ -949,34 +990,38 @@ fn decode_value(c: &mut Cur<'_>, t: u8, lim: &Limits) -> Result<Value, String> {
         }
         tag::HASH_LISTPACK | tag::HASH_TABLE => {
             let n = c.count(2)?;
+            let hl = lim.hash;
+            // A listpack that still fits is taken as its bytes: the record holds the pairs in
+            // exactly the form the store keeps them in (walked here, so every length is known
+            // to lie inside the block).
+            if t == tag::HASH_LISTPACK && n <= hl.max_entries {
+                let start = c.pos;
+                let mut fits = true;
+                for _ in 0..n * 2 {
+                    fits &= c.bytes()?.len() <= hl.max_value;
+                }
+                let raw = &c.b[start..c.pos];
+                if fits {
+                    let fields = PairFields { b: raw, left: n };
+                    if has_duplicate(fields) {
+                        return Err("duplicate hash field".into());
+                    }
+                    let pairs = Pairs::from_encoded(raw.to_vec(), n);
+                    return Ok(Value::Hash(Box::new(HashValue::Listpack(pairs))));
+                }
+                c.pos = start;
+            }
             let mut pairs = Vec::with_capacity(cap(n));
             for _ in 0..n {
                 pairs.push((c.bytes()?, c.bytes()?));
             }
-            let hl = lim.hash;
-            let fits = t == tag::HASH_LISTPACK
-                && n <= hl.max_entries
-                && pairs
-                    .iter()
-                    .all(|(f, v)| f.len() <= hl.max_value && v.len() <= hl.max_value);
-            if fits {
-                if has_duplicate(pairs.iter().map(|p| p.0).collect()) {
+            let mut m = IndexMap::with_capacity_and_hasher(n, RandomState::default());
+            for (f, v) in pairs {
+                if m.insert(f.to_vec(), v.to_vec()).is_some() {
                     return Err("duplicate hash field".into());
                 }
-                let v = pairs
-                    .into_iter()
-                    .map(|(f, v)| (f.to_vec(), v.to_vec()))
-                    .collect();
-                Value::Hash(Box::new(HashValue::Listpack(v)))
-            } else {
-                let mut m = IndexMap::with_capacity_and_hasher(n, RandomState::default());
-                for (f, v) in pairs {
-                    if m.insert(f.to_vec(), v.to_vec()).is_some() {
-                        return Err("duplicate hash field".into());
-                    }
-                }
-                Value::Hash(Box::new(HashValue::Table(m)))
             }
+            Value::Hash(Box::new(HashValue::Table(m)))
         }
         tag::ZSET_LISTPACK | tag::ZSET_SKIPLIST => {
             let n = c.count(9)?;
@@ -994,7 +1039,7 @@ fn decode_value(c: &mut Cur<'_>, t: u8, lim: &Limits) -> Result<Value, String> {
                 && n <= zl.max_entries
                 && pairs.iter().all(|(m, _)| m.len() <= zl.max_value);
             let mut z = if fits {
-                if has_duplicate(pairs.iter().map(|p| p.0).collect()) {
+                if has_duplicate(pairs.iter().map(|p| p.0)) {
                     return Err("duplicate sorted set member".into());
                 }
                 ZSetValue::default()
