@@ -235,8 +235,9 @@ pub fn client_getname(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// One CLIENT LIST line for `c`, in Redis 7.0's field order.
-pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
+/// One CLIENT LIST line for `c`, in Redis 7.0's field order. `argv_mem` is the size of the
+/// arguments of the command `c` is running (only the caller runs one while this is built).
+pub fn client_line(c: &Client, now_ms: u64, pending_out: usize, argv_mem: usize) -> String {
     let mut flags = String::new();
     if c.monitor {
         flags.push('O');
@@ -268,13 +269,14 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
         .as_ref()
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .unwrap_or_default();
+    let (qbuf, qbuf_cap) = c.mailbox.query_buffer();
     let (addr, laddr) = if c.unix {
         (format!("{}:0", c.addr), format!("{}:0", c.laddr))
     } else {
         (c.addr.clone(), c.laddr.clone())
     };
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         c.id,
         addr,
         laddr,
@@ -292,6 +294,9 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
         } else {
             c.tx.queued.as_ref().map_or(-1, |q| q.len() as i64)
         },
+        qbuf,
+        qbuf_cap - qbuf,
+        argv_mem,
         pending_out,
         crate::server::client_evict::client_memory_with(c, pending_out),
         c.last_cmd,
@@ -299,8 +304,18 @@ pub fn client_line(c: &Client, now_ms: u64, pending_out: usize) -> String {
     )
 }
 
-pub fn client_info(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
-    let mut line = client_line(ctx.client, ctx.now_ms(), ctx.client.mailbox.pending_bytes());
+/// Redis's `argv-mem`: the bytes of a command's arguments.
+fn argv_mem(args: &[Bytes]) -> usize {
+    args.iter().map(|a| a.len()).sum()
+}
+
+pub fn client_info(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let mut line = client_line(
+        ctx.client,
+        ctx.now_ms(),
+        ctx.client.mailbox.pending_bytes(),
+        argv_mem(args),
+    );
     line.push('\n');
     ctx.out.verbatim("txt", line.as_bytes());
     Ok(())
@@ -356,7 +371,12 @@ pub fn client_list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 continue;
             }
         }
-        text.push_str(&client_line(c, now, c.mailbox.pending_bytes()));
+        let argv = if c.id == ctx.client.id {
+            argv_mem(args)
+        } else {
+            0
+        };
+        text.push_str(&client_line(c, now, c.mailbox.pending_bytes(), argv));
         text.push('\n');
     }
     ctx.out.verbatim("txt", text.as_bytes());

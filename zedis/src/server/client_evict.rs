@@ -263,7 +263,7 @@ fn evict(eng: &mut Engine, mut current: Option<(&mut Client, usize)>, limit: u64
 /// Evicts `c`, which also has `unsent` reply bytes its running batch has not delivered.
 fn evict_one(eng: &mut Engine, c: &mut Client, unsent: usize, now_ms: u64) {
     let pending = c.mailbox.pending_bytes() + unsent;
-    let line = crate::commands::connection::client_line(c, now_ms, pending);
+    let line = crate::commands::connection::client_line(c, now_ms, pending, 0);
     log::notice(&format!("Evicting client: {line}"));
     c.mailbox.kill();
     release_client(eng, c);

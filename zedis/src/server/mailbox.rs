@@ -53,6 +53,9 @@ pub struct Mailbox {
     pending: AtomicUsize,
     /// Every byte this client's buffers hold (`Inner::accounted`), readable without the lock.
     accounted: AtomicUsize,
+    /// Bytes in the connection task's query buffer not parsed yet (a partial request; CLIENT
+    /// LIST `qbuf`).
+    query_len: AtomicUsize,
     /// Whether the client has authenticated; the decoder applies Redis's tighter limits to
     /// unauthenticated clients.
     authenticated: AtomicBool,
@@ -186,6 +189,18 @@ impl Mailbox {
             g.writing = g.writing.saturating_sub(n);
             self.account(&g, before);
         }
+    }
+
+    /// The connection task's query buffer holds `n` unparsed bytes (one relaxed store per read).
+    pub fn set_query_len(&self, n: usize) {
+        self.query_len.store(n, Ordering::Relaxed);
+    }
+
+    /// The query buffer: (unparsed bytes, allocation) — CLIENT LIST `qbuf` and `qbuf-free`.
+    pub fn query_buffer(&self) -> (usize, usize) {
+        let cap = self.inner.lock().unwrap_or_else(|p| p.into_inner()).qbuf;
+        let len = self.query_len.load(Ordering::Relaxed);
+        (len, cap.max(len))
     }
 
     /// The connection task's query buffer now takes `n` bytes.

@@ -373,6 +373,7 @@ where
 /// Tells the mailbox how big the query buffer is when that changed (client eviction counts it,
 /// as Redis counts the query buffer's allocation).
 fn note_query_buffer(mb: &Mailbox, noted: &mut usize, buf: &BytesMut) {
+    mb.set_query_len(buf.len());
     let n = buf.capacity();
     if n != *noted {
         *noted = n;
