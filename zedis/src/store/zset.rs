@@ -761,7 +761,15 @@ impl ZSetValue {
         if score.is_nan() {
             return AddOutcome::Nan;
         }
-        match self.score(m) {
+        // A listpack is walked once: to the member's entry, or to where a new one would go.
+        let (cur, spot) = match self {
+            ZSetValue::Listpack(v) => match v.find_or_slot(m, score) {
+                Ok(f) => (Some(f.score), Ok(f)),
+                Err(slot) => (None, Err(slot)),
+            },
+            ZSetValue::Skiplist(b) => (b.dict.get(m).copied(), Err(usize::MAX)),
+        };
+        match cur {
             Some(cur) => {
                 if f.nx {
                     return AddOutcome::Nop;
@@ -779,7 +787,12 @@ impl ZSetValue {
                 if score == cur {
                     return AddOutcome::Same(score);
                 }
-                self.set_existing(m, cur, score);
+                match (self, spot) {
+                    (ZSetValue::Listpack(v), Ok(found)) => {
+                        v.update(found, m, listpack_score(score))
+                    }
+                    (z, _) => z.set_existing(m, cur, score),
+                }
                 AddOutcome::Updated(score)
             }
             None if f.xx => AddOutcome::Nop,
@@ -787,6 +800,9 @@ impl ZSetValue {
                 if let ZSetValue::Listpack(v) = self {
                     if v.len() + 1 > lim.max_entries || m.len() > lim.max_value {
                         self.convert_to_skiplist();
+                    } else if let Err(slot) = spot {
+                        v.insert_at(slot, m, listpack_score(score));
+                        return AddOutcome::Added(score);
                     }
                 }
                 self.insert_new(m, score);
@@ -800,8 +816,7 @@ impl ZSetValue {
         match self {
             ZSetValue::Listpack(v) => {
                 if let Some(f) = v.find(m) {
-                    v.remove_found(f);
-                    v.insert(m, listpack_score(new));
+                    v.update(f, m, listpack_score(new));
                 }
             }
             ZSetValue::Skiplist(b) => {

@@ -131,6 +131,46 @@ fn entry(buf: &[u8], pos: usize) -> Option<(&[u8], f64, usize)> {
     Some((m, s, next))
 }
 
+/// An entry's length prefix and score, encoded, ready to be written around its member.
+struct Encoded {
+    hdr: [u8; 10],
+    h: usize,
+    score: [u8; 10],
+    sn: usize,
+    mlen: usize,
+}
+
+impl Encoded {
+    #[inline]
+    fn new(m: &[u8], s: f64) -> Encoded {
+        let mut hdr = [0u8; 10];
+        let h = put_varint(&mut hdr, m.len() as u64);
+        let (score, sn) = score_bytes(s);
+        Encoded {
+            hdr,
+            h,
+            score,
+            sn,
+            mlen: m.len(),
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.h + self.mlen + self.sn
+    }
+
+    /// Writes the entry into `dst`, which is exactly `len()` bytes.
+    #[inline]
+    fn write(&self, dst: &mut [u8], m: &[u8]) {
+        let (h, rest) = dst.split_at_mut(self.h);
+        h.copy_from_slice(&self.hdr[..self.h]);
+        let (mm, sc) = rest.split_at_mut(self.mlen);
+        mm.copy_from_slice(m);
+        sc.copy_from_slice(&self.score[..self.sn]);
+    }
+}
+
 /// `(a_score, a_member) < (b_score, b_member)` in sorted-set order.
 #[inline]
 fn less(sa: f64, ma: &[u8], sb: f64, mb: &[u8]) -> bool {
@@ -278,6 +318,29 @@ impl Packed {
         None
     }
 
+    /// One walk for ZADD: the member's entry, or else the offset where `(m, score)` belongs.
+    pub fn find_or_slot(&self, member: &[u8], score: f64) -> Result<Found, usize> {
+        let mut pos = 0;
+        let mut rank = 0;
+        let mut slot = None;
+        while let Some((m, s, next)) = entry(&self.buf, pos) {
+            if m == member {
+                return Ok(Found {
+                    start: pos,
+                    end: next,
+                    rank,
+                    score: s,
+                });
+            }
+            if slot.is_none() && !less(s, m, score, member) {
+                slot = Some(pos);
+            }
+            pos = next;
+            rank += 1;
+        }
+        Err(slot.unwrap_or(pos))
+    }
+
     /// Grows the buffer by at least `extra` bytes, by an eighth at a time: an insert rewrites
     /// the tail in Redis too, but a realloc per member would copy too often.
     fn reserve(&mut self, extra: usize) {
@@ -288,19 +351,60 @@ impl Packed {
 
     /// Writes the entry (m, s) into a gap of its size opened at `pos`.
     fn write_at(&mut self, pos: usize, m: &[u8], s: f64) {
-        let mut hdr = [0u8; 10];
-        let h = put_varint(&mut hdr, m.len() as u64);
-        let (sc, sn) = score_bytes(s);
-        let n = h + m.len() + sn;
+        let enc = Encoded::new(m, s);
+        let n = enc.len();
         let old = self.buf.len();
         self.reserve(n);
         self.buf.resize(old + n, 0);
         self.buf.copy_within(pos..old, pos + n);
-        let dst = &mut self.buf[pos..pos + n];
-        dst[..h].copy_from_slice(&hdr[..h]);
-        dst[h..h + m.len()].copy_from_slice(m);
-        dst[h + m.len()..].copy_from_slice(&sc[..sn]);
+        enc.write(&mut self.buf[pos..pos + n], m);
         self.len += 1;
+    }
+
+    /// Inserts an absent member at `slot` from [`Packed::find_or_slot`].
+    pub fn insert_at(&mut self, slot: usize, m: &[u8], s: f64) {
+        self.write_at(slot, m, s);
+    }
+
+    /// Gives the member of `f` the score `s` (not equal to its current one) and moves it to its
+    /// new place. When the encoded entry keeps its size — the common case: a score's size only
+    /// changes across 128, 2^15, … or between integer and fraction — only the entries between
+    /// the old and the new place slide, by one entry's width, with no second walk.
+    pub fn update(&mut self, f: Found, m: &[u8], s: f64) {
+        let enc = Encoded::new(m, s);
+        let n = enc.len();
+        if n != f.end - f.start {
+            self.cut(f.start, f.end, 1);
+            self.insert(m, s);
+            return;
+        }
+        if less(f.score, m, s, m) {
+            // Rightwards, past the following entries that sort before (s, m).
+            let mut p = f.end;
+            while let Some((em, es, next)) = entry(&self.buf, p) {
+                if !less(es, em, s, m) {
+                    break;
+                }
+                p = next;
+            }
+            self.buf.copy_within(f.end..p, f.start);
+            let at = f.start + (p - f.end);
+            enc.write(&mut self.buf[at..at + n], m);
+        } else {
+            // Leftwards, before the first entry that does not sort before (s, m).
+            let mut q = 0;
+            while q < f.start {
+                let Some((em, es, next)) = entry(&self.buf, q) else {
+                    break;
+                };
+                if !less(es, em, s, m) {
+                    break;
+                }
+                q = next;
+            }
+            self.buf.copy_within(q..f.start, q + n);
+            enc.write(&mut self.buf[q..q + n], m);
+        }
     }
 
     /// Appends an entry that sorts after every present one.
