@@ -1476,4 +1476,63 @@ mod microbench {
         }
         eprintln!("{:?} per update, level {}", t.elapsed() / n, z.level);
     }
+
+    /// Listpack-sized sets (100 members, like `bench/memory.py`): ZADD updates, ZSCORE, forward
+    /// and reverse walks. `cargo test --release -p zedis --lib zset_listpack_speed -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn zset_listpack_speed() {
+        let lim = Limits {
+            max_entries: 128,
+            max_value: 64,
+        };
+        let names: Vec<Vec<u8>> = (0..100).map(|j| format!("m:{j}").into_bytes()).collect();
+        let mut sets: Vec<ZSetValue> = (0..100).map(|_| ZSetValue::default()).collect();
+        for z in sets.iter_mut() {
+            for n in &names {
+                z.add(fastrand::u32(..100) as f64, n, AddFlags::default(), lim);
+            }
+        }
+        let n = 2_000_000u32;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let z = &mut sets[fastrand::usize(..100)];
+            z.add(
+                fastrand::u32(..100) as f64,
+                &names[fastrand::usize(..100)],
+                AddFlags::default(),
+                lim,
+            );
+        }
+        eprintln!("zadd update  {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        let mut acc = 0.0;
+        for _ in 0..n {
+            let z = &sets[fastrand::usize(..100)];
+            acc += z.score(&names[fastrand::usize(..100)]).unwrap_or(0.0);
+        }
+        eprintln!("zscore       {:?} ({acc})", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        let mut cnt = 0usize;
+        for _ in 0..n / 20 {
+            let z = &sets[fastrand::usize(..100)];
+            cnt += z.iter_from(0, false).map(|(m, _)| m.len()).sum::<usize>();
+        }
+        eprintln!("zrange 0 -1  {:?} ({cnt})", t.elapsed() / (n / 20));
+        let t = std::time::Instant::now();
+        for _ in 0..n / 20 {
+            let z = &sets[fastrand::usize(..100)];
+            cnt += z.iter_from(99, true).map(|(m, _)| m.len()).sum::<usize>();
+        }
+        eprintln!("zrevrange    {:?} ({cnt})", t.elapsed() / (n / 20));
+        let t = std::time::Instant::now();
+        for i in 0..n / 20 {
+            let mut z = ZSetValue::default();
+            for (j, nm) in names.iter().enumerate() {
+                z.add(((j as u32 + i) % 100) as f64, nm, AddFlags::default(), lim);
+            }
+            cnt += z.len();
+        }
+        eprintln!("build 100    {:?} ({cnt})", t.elapsed() / (n / 20));
+    }
 }

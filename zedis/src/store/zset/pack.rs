@@ -6,7 +6,7 @@
 //! One entry is:
 //!
 //! ```text
-//! LEB128 member length | member bytes | score
+//! LEB128 length of the rest | score | member bytes
 //! score = one byte i + 32, 0x00..=0xDF   an integral score i in -32..=191
 //!       | 0xDF + k, k bytes              an integral score i with |i| <= 2^53 in the fewest
 //!                                        little-endian two's-complement bytes (k = 1..=8)
@@ -16,6 +16,11 @@
 //! Integral scores within ±2^53 are exact in an `f64` and come back identical, except `-0`,
 //! which comes back as `0` — as Redis's listpack, which stores it as the integer 0. Small
 //! counters and ranks take one byte, a Unix time in seconds five, in milliseconds seven.
+//!
+//! The length prefix covers the score and the member together (the member's length is the rest
+//! once the score's first byte gives its size), so stepping to the next entry depends on one
+//! load, not two: a walk that compares members (ZSCORE, ZADD) or only counts (reaching a rank)
+//! measured about twice as fast as with a member length prefix and the score after the member.
 //!
 //! Why this shape: the `Vec<(SmallBytes, f64)>` it replaces cost 32 bytes per member (plus a
 //! heap block past 22 bytes); here `member:042` with score 42 is 12 bytes (Redis: 14, its
@@ -40,12 +45,19 @@ fn put_varint(out: &mut [u8; 10], mut v: u64) -> usize {
 
 /// The LEB128 value at `pos` and where it ends; None past the end or when overlong (the
 /// buffer is only written by this module, but a damaged one must not panic).
-#[inline]
-fn get_varint(buf: &[u8], mut pos: usize) -> Option<(u64, usize)> {
+#[inline(always)]
+fn get_varint(buf: &[u8], pos: usize) -> Option<(u64, usize)> {
     let b = *buf.get(pos)?;
     if b < 0x80 {
         return Some((b as u64, pos + 1));
     }
+    get_varint_long(buf, pos)
+}
+
+/// [`get_varint`] past one byte (members of 128 bytes and more), kept out of the walks' loops.
+#[cold]
+#[inline(never)]
+fn get_varint_long(buf: &[u8], mut pos: usize) -> Option<(u64, usize)> {
     let mut v = 0u64;
     let mut shift = 0u32;
     loop {
@@ -71,14 +83,16 @@ const INT_TAG: u8 = 0xE0;
 const DOUBLE_TAG: u8 = 0xF0;
 
 /// Largest magnitude stored as an integer: every integer up to 2^53 is exact in an `f64`.
-const INT_MAX: f64 = (1u64 << 53) as f64;
+const INT_LIMIT: u64 = 1 << 53;
 
 /// The encoded score in a small buffer and its length.
 #[inline]
 fn score_bytes(s: f64) -> ([u8; 10], usize) {
     let mut out = [0u8; 10];
-    if s.fract() == 0.0 && s.abs() <= INT_MAX {
-        let i = s as i64;
+    // `as` saturates (and maps NaN to 0), so the round trip only holds for integral values in
+    // range; it also avoids `f64::fract`, a libm call.
+    let i = s as i64;
+    if i as f64 == s && i.unsigned_abs() <= INT_LIMIT {
         if (-SMALL_BIAS..SMALL_END as i64 - SMALL_BIAS).contains(&i) {
             out[0] = (i + SMALL_BIAS) as u8;
             return (out, 1);
@@ -99,7 +113,7 @@ fn score_bytes(s: f64) -> ([u8; 10], usize) {
 }
 
 /// The score at `pos` and where it ends.
-#[inline]
+#[inline(always)]
 fn get_score(buf: &[u8], pos: usize) -> Option<(f64, usize)> {
     let first = *buf.get(pos)?;
     if first < SMALL_END {
@@ -122,13 +136,21 @@ fn get_score(buf: &[u8], pos: usize) -> Option<(f64, usize)> {
 }
 
 /// The entry at `pos`: member, score and where the next entry starts.
-#[inline]
+#[inline(always)]
 fn entry(buf: &[u8], pos: usize) -> Option<(&[u8], f64, usize)> {
     let (n, p) = get_varint(buf, pos)?;
     let end = p.checked_add(usize::try_from(n).ok()?)?;
-    let m = buf.get(p..end)?;
-    let (s, next) = get_score(buf, end)?;
-    Some((m, s, next))
+    let body = buf.get(p..end)?;
+    let (s, sn) = get_score(body, 0)?;
+    Some((body.get(sn..)?, s, end))
+}
+
+/// Where the entry at `pos` ends, without decoding it.
+#[inline(always)]
+fn skip(buf: &[u8], pos: usize) -> Option<usize> {
+    let (n, p) = get_varint(buf, pos)?;
+    let end = p.checked_add(usize::try_from(n).ok()?)?;
+    (end <= buf.len()).then_some(end)
 }
 
 /// An entry's length prefix and score, encoded, ready to be written around its member.
@@ -143,9 +165,9 @@ struct Encoded {
 impl Encoded {
     #[inline]
     fn new(m: &[u8], s: f64) -> Encoded {
-        let mut hdr = [0u8; 10];
-        let h = put_varint(&mut hdr, m.len() as u64);
         let (score, sn) = score_bytes(s);
+        let mut hdr = [0u8; 10];
+        let h = put_varint(&mut hdr, (sn + m.len()) as u64);
         Encoded {
             hdr,
             h,
@@ -165,10 +187,38 @@ impl Encoded {
     fn write(&self, dst: &mut [u8], m: &[u8]) {
         let (h, rest) = dst.split_at_mut(self.h);
         h.copy_from_slice(&self.hdr[..self.h]);
-        let (mm, sc) = rest.split_at_mut(self.mlen);
-        mm.copy_from_slice(m);
+        let (sc, mm) = rest.split_at_mut(self.sn);
         sc.copy_from_slice(&self.score[..self.sn]);
+        mm.copy_from_slice(m);
     }
+}
+
+/// Byte-string equality for the member walks: short members (the common case) are compared
+/// with a few word loads instead of a `memcmp` call per entry, which profiling showed to be
+/// a third of a ZADD on a 100-member listpack.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 8 {
+        let tail = |x: &[u8]| u64::from_le_bytes(x[n - 8..].try_into().unwrap_or_default());
+        if tail(a) != tail(b) {
+            return false;
+        }
+        if n <= 16 {
+            let head = |x: &[u8]| u64::from_le_bytes(x[..8].try_into().unwrap_or_default());
+            return head(a) == head(b);
+        }
+        return a == b;
+    }
+    if n >= 4 {
+        let w =
+            |x: &[u8], at: usize| u32::from_le_bytes(x[at..at + 4].try_into().unwrap_or_default());
+        return w(a, 0) == w(b, 0) && w(a, n - 4) == w(b, n - 4);
+    }
+    a == b
 }
 
 /// `(a_score, a_member) < (b_score, b_member)` in sorted-set order.
@@ -254,40 +304,40 @@ impl Packed {
 
     /// Entries from `rank` on (empty past the end).
     pub fn iter_from(&self, rank: usize) -> PackIter<'_> {
-        let mut it = self.iter();
+        let mut pos = 0;
         for _ in 0..rank {
-            if it.next().is_none() {
-                break;
+            match skip(&self.buf, pos) {
+                Some(next) => pos = next,
+                None => break,
             }
         }
-        it
+        PackIter {
+            buf: &self.buf,
+            pos,
+        }
     }
 
     /// Entries from `rank` down to the first (empty when `rank` is past the end).
     pub fn rev_from(&self, rank: usize) -> PackRev<'_> {
-        let mut offsets = Vec::new();
+        let mut items = Vec::new();
         if rank < self.len {
-            offsets.reserve_exact(rank + 1);
-            let mut pos = 0;
-            while offsets.len() <= rank {
-                let Some((_, _, next)) = entry(&self.buf, pos) else {
+            items.reserve_exact(rank + 1);
+            let mut it = self.iter();
+            while items.len() <= rank {
+                let Some(e) = it.next() else {
                     break;
                 };
-                offsets.push(pos);
-                pos = next;
+                items.push(e);
             }
         }
-        PackRev {
-            buf: &self.buf,
-            offsets,
-        }
+        PackRev { items }
     }
 
     /// The start offset of every entry, for repeated access by rank (ZRANDMEMBER).
     pub fn offsets(&self) -> Vec<usize> {
         let mut out = Vec::with_capacity(self.len);
         let mut pos = 0;
-        while let Some((_, _, next)) = entry(&self.buf, pos) {
+        while let Some(next) = skip(&self.buf, pos) {
             out.push(pos);
             pos = next;
         }
@@ -304,7 +354,7 @@ impl Packed {
         let mut pos = 0;
         let mut rank = 0;
         while let Some((m, s, next)) = entry(&self.buf, pos) {
-            if m == member {
+            if same(m, member) {
                 return Some(Found {
                     start: pos,
                     end: next,
@@ -324,7 +374,7 @@ impl Packed {
         let mut rank = 0;
         let mut slot = None;
         while let Some((m, s, next)) = entry(&self.buf, pos) {
-            if m == member {
+            if same(m, member) {
                 return Ok(Found {
                     start: pos,
                     end: next,
@@ -443,7 +493,7 @@ impl Packed {
         let mut pos = 0;
         let mut from = None;
         let mut rank = 0;
-        while let Some((_, _, next)) = entry(&self.buf, pos) {
+        while let Some(next) = skip(&self.buf, pos) {
             if rank == start {
                 from = Some(pos);
             }
@@ -478,16 +528,14 @@ impl<'a> Iterator for PackIter<'a> {
 
 /// Backward walk over collected entry offsets.
 pub struct PackRev<'a> {
-    buf: &'a [u8],
-    offsets: Vec<usize>,
+    items: Vec<(&'a [u8], f64)>,
 }
 
 impl<'a> Iterator for PackRev<'a> {
     type Item = (&'a [u8], f64);
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let pos = self.offsets.pop()?;
-        entry(self.buf, pos).map(|(m, s, _)| (m, s))
+        self.items.pop()
     }
 }
 
@@ -514,9 +562,11 @@ mod tests {
             -32768.0,
             -32769.0,
             1e15,
-            INT_MAX,
-            -INT_MAX,
-            INT_MAX * 2.0,
+            INT_LIMIT as f64,
+            -(INT_LIMIT as f64),
+            INT_LIMIT as f64 + 2.0,
+            9.3e18,
+            -9.3e18,
             1e300,
             0.5,
             -2.25,
@@ -550,6 +600,21 @@ mod tests {
         }
         let (b, n) = score_bytes(-0.0);
         assert_eq!(get_score(&b[..n], 0).map(|x| x.0.to_bits()), Some(0));
+    }
+
+    #[test]
+    fn same_agrees_with_slice_equality() {
+        let base: Vec<u8> = (0..40u8).collect();
+        for n in 0..40 {
+            let a = &base[..n];
+            assert!(same(a, a));
+            assert!(!same(a, &base[..n + 1]));
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 0x40;
+                assert!(!same(a, &b), "length {n}, byte {i}");
+            }
+        }
     }
 
     #[test]
