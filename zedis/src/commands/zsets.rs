@@ -914,8 +914,9 @@ pub fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             return Err(CmdError::err("value is out of range"));
         }
         emit_len(out, count as usize, withscores);
+        let picker = z.picker();
         for _ in 0..count {
-            if let Some((m, s)) = z.random() {
+            if let Some((m, s)) = picker.random() {
                 emit(out, m, s, withscores);
             }
         }
@@ -937,8 +938,9 @@ pub fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         idx.swap(i, j);
     }
     emit_len(out, count, withscores);
+    let picker = z.picker();
     for &i in &idx[..count] {
-        if let Some((m, s)) = z.at(i) {
+        if let Some((m, s)) = picker.at(i) {
             emit(out, m, s, withscores);
         }
     }

@@ -1,9 +1,11 @@
 //! The sorted-set value: members with a double score, kept in (score, member bytes) order, with
 //! Redis 7.0's two encodings.
 //!
-//! - **listpack**: a vector of `(member, score)` pairs sorted by score, ties broken by `memcmp`
-//!   of the members, scanned linearly like Redis's listpack. Small sets stay here while they
-//!   have at most `zset-max-listpack-entries` members of at most `zset-max-listpack-value` bytes.
+//! - **listpack**: `(member, score)` entries sorted by score, ties broken by `memcmp` of the
+//!   members, in one contiguous buffer ([`pack::Packed`]: length-prefixed members, small
+//!   integral scores in a byte or two) scanned linearly like Redis's listpack. Small sets stay
+//!   here while they have at most `zset-max-listpack-entries` members of at most
+//!   `zset-max-listpack-value` bytes.
 //! - **skiplist**: Redis's pair of structures. An order-statistics skiplist (every forward link
 //!   carries its span, as in Redis's `zskiplist`) gives O(log n) insert, delete, rank and
 //!   access-by-rank; a member → score map gives O(1) lookups. The skiplist lives in an arena
@@ -20,9 +22,12 @@
 //! Scores are never NaN here: the commands reject NaN before it reaches the value, so `f64`'s
 //! `<` and `==` give a total order (with `-0 == 0`, as in Redis).
 
+pub mod pack;
+
 use super::SmallBytes;
 use foldhash::fast::RandomState;
 use indexmap::IndexMap;
+use pack::{PackIter, PackRev, Packed};
 use std::cmp::Ordering;
 
 /// Thresholds for staying in the listpack encoding (from the config at the time of the write).
@@ -552,13 +557,13 @@ pub struct Big {
 
 #[derive(Clone, Debug)]
 pub enum ZSetValue {
-    Listpack(Vec<(SmallBytes, f64)>),
+    Listpack(Packed),
     Skiplist(Box<Big>),
 }
 
 impl Default for ZSetValue {
     fn default() -> Self {
-        ZSetValue::Listpack(Vec::new())
+        ZSetValue::Listpack(Packed::default())
     }
 }
 
@@ -572,8 +577,8 @@ impl PartialEq for ZSetValue {
 
 /// An iterator over `(member, score)` in either direction, whatever the encoding.
 pub enum ZIter<'a> {
-    Fwd(std::slice::Iter<'a, (SmallBytes, f64)>),
-    Rev(std::iter::Rev<std::slice::Iter<'a, (SmallBytes, f64)>>),
+    Fwd(PackIter<'a>),
+    Rev(PackRev<'a>),
     Skip(SkipIter<'a>),
 }
 
@@ -581,14 +586,48 @@ impl<'a> Iterator for ZIter<'a> {
     type Item = (&'a [u8], f64);
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            ZIter::Fwd(i) => i.next().map(|(m, s)| (m.as_slice(), *s)),
-            ZIter::Rev(i) => i.next().map(|(m, s)| (m.as_slice(), *s)),
+            ZIter::Fwd(i) => i.next(),
+            ZIter::Rev(i) => i.next(),
             ZIter::Skip(i) => i.next(),
         }
     }
 }
 
+/// Repeated access by rank or at random (ZRANDMEMBER with a count): a listpack's entry offsets
+/// are collected once, so each pick costs O(1) rather than a walk of the buffer.
+pub struct Picker<'a> {
+    z: &'a ZSetValue,
+    offsets: Vec<usize>,
+}
+
+impl<'a> Picker<'a> {
+    /// The element at 0-based `rank`.
+    pub fn at(&self, rank: usize) -> Option<(&'a [u8], f64)> {
+        match self.z {
+            ZSetValue::Listpack(v) => v.entry_at_offset(*self.offsets.get(rank)?),
+            ZSetValue::Skiplist(_) => self.z.at(rank),
+        }
+    }
+
+    /// A uniformly random element.
+    pub fn random(&self) -> Option<(&'a [u8], f64)> {
+        match self.z {
+            ZSetValue::Listpack(_) => self.at(fastrand::usize(..self.offsets.len().max(1))),
+            ZSetValue::Skiplist(_) => self.z.random(),
+        }
+    }
+}
+
 impl ZSetValue {
+    /// See [`Picker`].
+    pub fn picker(&self) -> Picker<'_> {
+        let offsets = match self {
+            ZSetValue::Listpack(v) => v.offsets(),
+            ZSetValue::Skiplist(_) => Vec::new(),
+        };
+        Picker { z: self, offsets }
+    }
+
     /// An empty set in the encoding Redis's `zsetTypeCreate` logic would pick for a first
     /// member of `first_len` bytes (ZADD), or for `size_hint` members (ZRANGESTORE).
     pub fn for_first_member(first_len: usize, lim: Limits) -> ZSetValue {
@@ -627,7 +666,7 @@ impl ZSetValue {
 
     pub fn score(&self, m: &[u8]) -> Option<f64> {
         match self {
-            ZSetValue::Listpack(v) => v.iter().find(|(x, _)| x.as_slice() == m).map(|e| e.1),
+            ZSetValue::Listpack(v) => v.find(m).map(|f| f.score),
             ZSetValue::Skiplist(b) => b.dict.get(m).copied(),
         }
     }
@@ -635,7 +674,7 @@ impl ZSetValue {
     /// 0-based rank from the lowest score.
     pub fn rank(&self, m: &[u8]) -> Option<usize> {
         match self {
-            ZSetValue::Listpack(v) => v.iter().position(|(x, _)| x.as_slice() == m),
+            ZSetValue::Listpack(v) => v.find(m).map(|f| f.rank),
             ZSetValue::Skiplist(b) => {
                 let s = *b.dict.get(m)?;
                 b.list.rank(s, m)
@@ -653,10 +692,9 @@ impl ZSetValue {
         match self {
             ZSetValue::Listpack(v) => {
                 if rev {
-                    let end = if rank < v.len() { rank + 1 } else { 0 };
-                    ZIter::Rev(v[..end].iter().rev())
+                    ZIter::Rev(v.rev_from(rank))
                 } else {
-                    ZIter::Fwd(v[rank.min(v.len())..].iter())
+                    ZIter::Fwd(v.iter_from(rank))
                 }
             }
             ZSetValue::Skiplist(b) => ZIter::Skip(b.list.iter_from(rank, rev)),
@@ -670,7 +708,7 @@ impl ZSetValue {
             return None;
         }
         match self {
-            ZSetValue::Listpack(v) => v.get(fastrand::usize(..n)).map(|(m, s)| (m.as_slice(), *s)),
+            ZSetValue::Listpack(v) => v.iter_from(fastrand::usize(..n)).next(),
             ZSetValue::Skiplist(b) => b
                 .dict
                 .get_index(fastrand::usize(..n))
@@ -684,9 +722,9 @@ impl ZSetValue {
         if let ZSetValue::Listpack(v) = self {
             let mut big = Big::default();
             big.dict.reserve(v.len());
-            for (m, s) in v.drain(..) {
-                big.list.insert(s, &m);
-                big.dict.insert(m, s);
+            for (m, s) in v.iter() {
+                big.list.insert(s, m);
+                big.dict.insert(SmallBytes::new(m), s);
             }
             *self = ZSetValue::Skiplist(Box::new(big));
         }
@@ -697,11 +735,11 @@ impl ZSetValue {
     pub fn shrink_if_fits(&mut self, max_len: usize, lim: Limits) {
         if let ZSetValue::Skiplist(b) = self {
             if b.list.len() <= lim.max_entries && max_len <= lim.max_value {
-                let v: Vec<(SmallBytes, f64)> = b
-                    .list
-                    .iter_from(0, false)
-                    .map(|(m, s)| (SmallBytes::new(m), listpack_score(s)))
-                    .collect();
+                let v = Packed::from_sorted(
+                    b.list
+                        .iter_from(0, false)
+                        .map(|(m, s)| (m, listpack_score(s))),
+                );
                 *self = ZSetValue::Listpack(v);
             }
         }
@@ -710,10 +748,7 @@ impl ZSetValue {
     /// Adds a member known to be absent to a skiplist-encoded set (building store results).
     pub fn insert_new(&mut self, m: &[u8], score: f64) {
         match self {
-            ZSetValue::Listpack(v) => {
-                let pos = v.partition_point(|(x, s)| less(*s, x, score, m));
-                v.insert(pos, (SmallBytes::new(m), listpack_score(score)));
-            }
+            ZSetValue::Listpack(v) => v.insert(m, listpack_score(score)),
             ZSetValue::Skiplist(b) => {
                 b.list.insert(score, m);
                 b.dict.insert(SmallBytes::new(m), score);
@@ -726,7 +761,15 @@ impl ZSetValue {
         if score.is_nan() {
             return AddOutcome::Nan;
         }
-        match self.score(m) {
+        // A listpack is walked once: to the member's entry, or to where a new one would go.
+        let (cur, spot) = match self {
+            ZSetValue::Listpack(v) => match v.find_or_slot(m, score) {
+                Ok(f) => (Some(f.score), Ok(f)),
+                Err(slot) => (None, Err(slot)),
+            },
+            ZSetValue::Skiplist(b) => (b.dict.get(m).copied(), Err(usize::MAX)),
+        };
+        match cur {
             Some(cur) => {
                 if f.nx {
                     return AddOutcome::Nop;
@@ -744,7 +787,12 @@ impl ZSetValue {
                 if score == cur {
                     return AddOutcome::Same(score);
                 }
-                self.set_existing(m, cur, score);
+                match (self, spot) {
+                    (ZSetValue::Listpack(v), Ok(found)) => {
+                        v.update(found, m, listpack_score(score))
+                    }
+                    (z, _) => z.set_existing(m, cur, score),
+                }
                 AddOutcome::Updated(score)
             }
             None if f.xx => AddOutcome::Nop,
@@ -752,6 +800,9 @@ impl ZSetValue {
                 if let ZSetValue::Listpack(v) = self {
                     if v.len() + 1 > lim.max_entries || m.len() > lim.max_value {
                         self.convert_to_skiplist();
+                    } else if let Err(slot) = spot {
+                        v.insert_at(slot, m, listpack_score(score));
+                        return AddOutcome::Added(score);
                     }
                 }
                 self.insert_new(m, score);
@@ -764,10 +815,8 @@ impl ZSetValue {
     fn set_existing(&mut self, m: &[u8], cur: f64, new: f64) {
         match self {
             ZSetValue::Listpack(v) => {
-                if let Some(i) = v.iter().position(|(x, _)| x.as_slice() == m) {
-                    let (mem, _) = v.remove(i);
-                    let pos = v.partition_point(|(x, s)| less(*s, x, new, m));
-                    v.insert(pos, (mem, listpack_score(new)));
+                if let Some(f) = v.find(m) {
+                    v.update(f, m, listpack_score(new));
                 }
             }
             ZSetValue::Skiplist(b) => {
@@ -783,9 +832,9 @@ impl ZSetValue {
     /// Removes `m`; returns whether it was there.
     pub fn remove(&mut self, m: &[u8]) -> bool {
         match self {
-            ZSetValue::Listpack(v) => match v.iter().position(|(x, _)| x.as_slice() == m) {
-                Some(i) => {
-                    v.remove(i);
+            ZSetValue::Listpack(v) => match v.find(m) {
+                Some(f) => {
+                    v.remove_found(f);
                     true
                 }
                 None => false,
@@ -819,9 +868,7 @@ impl ZSetValue {
         }
         let end = end.min(self.len() - 1);
         match self {
-            ZSetValue::Listpack(v) => {
-                v.drain(start..=end);
-            }
+            ZSetValue::Listpack(v) => v.remove_ranks(start, end),
             ZSetValue::Skiplist(_) => {
                 let doomed: Vec<Vec<u8>> = self
                     .iter_from(start, false)
@@ -870,11 +917,7 @@ impl ZSetValue {
         let (i, (m, s)) = match self {
             // Linear like Redis's listpack walk, so a lex range over mixed scores (where the
             // predicates are not monotone) finds the same element Redis does.
-            ZSetValue::Listpack(v) => v
-                .iter()
-                .enumerate()
-                .find(|(_, (m, s))| r.gte_min(*s, m))
-                .map(|(i, (m, s))| (i, (m.as_slice(), *s)))?,
+            ZSetValue::Listpack(v) => v.iter().enumerate().find(|(_, (m, s))| r.gte_min(*s, m))?,
             ZSetValue::Skiplist(b) => {
                 let i = b.list.partition_point(|s, m| !r.gte_min(s, m));
                 (i, self.at(i)?)
@@ -889,12 +932,14 @@ impl ZSetValue {
             return None;
         }
         let (i, (m, s)) = match self {
-            ZSetValue::Listpack(v) => v
-                .iter()
-                .enumerate()
-                .rev()
-                .find(|(_, (m, s))| r.lte_max(*s, m))
-                .map(|(i, (m, s))| (i, (m.as_slice(), *s)))?,
+            ZSetValue::Listpack(v) => {
+                let n = v.len().checked_sub(1)?;
+                let (j, e) = v
+                    .rev_from(n)
+                    .enumerate()
+                    .find(|(_, (m, s))| r.lte_max(*s, m))?;
+                (n - j, e)
+            }
             ZSetValue::Skiplist(b) => {
                 let c = b.list.partition_point(|s, m| r.lte_max(s, m));
                 let i = c.checked_sub(1)?;
@@ -945,7 +990,7 @@ impl ZSetValue {
         match self {
             ZSetValue::Listpack(v) => {
                 for (m, s) in v {
-                    f(m, d2string(*s).as_bytes());
+                    f(m, d2string(s).as_bytes());
                 }
                 0
             }
@@ -978,10 +1023,7 @@ impl ZSetValue {
     /// `samples` is non-zero (MEMORY USAGE … SAMPLES); a listpack is exact.
     pub fn heap_size_sampled(&self, samples: usize) -> usize {
         match self {
-            ZSetValue::Listpack(v) => {
-                v.iter().map(|(m, _)| m.heap_size()).sum::<usize>()
-                    + v.capacity() * std::mem::size_of::<(SmallBytes, f64)>()
-            }
+            ZSetValue::Listpack(v) => v.heap_size(),
             ZSetValue::Skiplist(b) => {
                 let members = super::sampled_sum(
                     b.dict.keys().map(|m| m.heap_size() + 2 * m.len()),
@@ -1133,57 +1175,200 @@ mod tests {
         assert_eq!(d2string(f64::INFINITY), "inf");
     }
 
+    #[test]
+    fn listpack_keeps_odd_members_and_scores() {
+        let lim = Limits {
+            max_entries: 128,
+            max_value: 1024,
+        };
+        let f = AddFlags::default();
+        let long = vec![b'L'; 300];
+        let mut z = ZSetValue::default();
+        for (m, s) in [
+            (&b""[..], 1.0),
+            (&long[..], 1.0),
+            (b"ninf", f64::NEG_INFINITY),
+            (b"pinf", f64::INFINITY),
+            (b"negz", -0.0),
+            (b"frac", -2.5),
+            (b"huge", 1e300),
+            (b"big", 9007199254740993.0),
+            (b"a", 1.0),
+        ] {
+            assert_eq!(z.add(s, m, f, lim), AddOutcome::Added(s));
+        }
+        assert_eq!(z.encoding(), "listpack");
+        let want: Vec<(Vec<u8>, f64)> = vec![
+            (b"ninf".to_vec(), f64::NEG_INFINITY),
+            (b"frac".to_vec(), -2.5),
+            (b"negz".to_vec(), 0.0),
+            (b"".to_vec(), 1.0),
+            (long.clone(), 1.0),
+            (b"a".to_vec(), 1.0),
+            (b"big".to_vec(), 9007199254740993.0),
+            (b"huge".to_vec(), 1e300),
+            (b"pinf".to_vec(), f64::INFINITY),
+        ];
+        assert_eq!(members(&z), want);
+        // Redis's listpack drops the sign of zero.
+        assert_eq!(z.score(b"negz").map(f64::to_bits), Some(0));
+        let back: Vec<(Vec<u8>, f64)> = z
+            .iter_from(z.len() - 1, true)
+            .map(|(m, s)| (m.to_vec(), s))
+            .collect();
+        assert_eq!(back, want.iter().rev().cloned().collect::<Vec<_>>());
+        assert_eq!(z.rank(&long), Some(4));
+        assert_eq!(z.rank(b""), Some(3));
+        let mut scanned = Vec::new();
+        assert_eq!(
+            z.scan(0, 1, |m, s| scanned.push((m.to_vec(), s.to_vec()))),
+            0
+        );
+        assert_eq!(scanned.len(), 9);
+        assert_eq!(scanned[0].1, b"-inf");
+        assert_eq!(scanned[4].0, long);
+        assert!(z.remove(&long));
+        assert_eq!(z.rank(b"a"), Some(4));
+        z.convert_to_skiplist();
+        assert_eq!(z.len(), 8);
+        assert_eq!(z.rank(b"a"), Some(4));
+    }
+
+    /// The point of the buffer: 100 members like `bench/memory.py`'s cost about 12 bytes each.
+    #[test]
+    fn listpack_is_compact() {
+        let lim = Limits {
+            max_entries: 128,
+            max_value: 64,
+        };
+        let mut z = ZSetValue::default();
+        for j in 0..100 {
+            z.add(
+                j as f64,
+                format!("member:{j:03}").as_bytes(),
+                AddFlags::default(),
+                lim,
+            );
+        }
+        assert_eq!(z.encoding(), "listpack");
+        let size = z.heap_size();
+        assert!((1200..=1400).contains(&size), "{size}");
+    }
+
     mod model {
         use super::super::*;
         use proptest::prelude::*;
 
         #[derive(Debug, Clone)]
         enum Op {
-            Add(u8, i8),
-            Incr(u8, i8),
+            Add(u8, u8),
+            Incr(u8, u8),
             Remove(u8),
             RemoveRanks(u8, u8),
             RemoveScores(i8, i8),
+            RemoveLex(u8, u8),
+        }
+
+        /// Scores with every listpack form: small and large integers, fractions, ±inf, -0.
+        const SCORES: [f64; 16] = [
+            0.0,
+            1.0,
+            2.0,
+            -1.0,
+            3.0,
+            -3.0,
+            0.5,
+            -2.5,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e18,
+            -9007199254740992.0,
+            9007199254740994.0,
+            1.0,
+            2.0,
+        ];
+
+        /// Members: the empty one, long ones (over 127 and 255 bytes) and short ones.
+        fn member(i: u8) -> Vec<u8> {
+            match i % 40 {
+                0 => Vec::new(),
+                7 => vec![b'x'; 130],
+                13 => [vec![b'y'; 300], vec![i]].concat(),
+                21 => vec![b'z'; 600],
+                n => format!("m{n}").into_bytes(),
+            }
         }
 
         fn op() -> impl Strategy<Value = Op> {
             prop_oneof![
-                (any::<u8>(), any::<i8>()).prop_map(|(m, s)| Op::Add(m % 40, s % 8)),
-                (any::<u8>(), any::<i8>()).prop_map(|(m, s)| Op::Incr(m % 40, s % 4)),
+                (any::<u8>(), any::<u8>()).prop_map(|(m, s)| Op::Add(m % 40, s % 16)),
+                (any::<u8>(), any::<u8>()).prop_map(|(m, s)| Op::Incr(m % 40, s % 16)),
                 any::<u8>().prop_map(|m| Op::Remove(m % 40)),
                 (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::RemoveRanks(a % 50, b % 50)),
                 (any::<i8>(), any::<i8>()).prop_map(|(a, b)| Op::RemoveScores(a % 10, b % 10)),
+                (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::RemoveLex(a % 40, b % 40)),
             ]
         }
 
         fn sorted(m: &[(Vec<u8>, f64)]) -> Vec<(Vec<u8>, f64)> {
             let mut v = m.to_vec();
-            v.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+            v.sort_by(|a, b| {
+                a.1.partial_cmp(&b.1)
+                    .expect("no NaN")
+                    .then_with(|| a.0.cmp(&b.0))
+            });
             v
         }
 
+        fn lex(a: u8, b: u8) -> LexRange {
+            LexRange {
+                min: LexItem::Str(member(a)),
+                max: if b.is_multiple_of(5) {
+                    LexItem::Max
+                } else {
+                    LexItem::Str(member(b))
+                },
+                minex: a % 2 == 1,
+                maxex: b % 3 == 1,
+            }
+        }
+
         proptest! {
-            /// Both encodings (a small listpack limit makes sets convert mid-run) agree with a
-            /// sorted vector on contents, order, ranks and range counts.
+            /// Both encodings (the limits make sets convert mid-run, or never) agree with a
+            /// sorted vector on contents, order both ways, ranks, scores, range bounds and
+            /// counts, positions and ZSCAN.
             #[test]
-            fn zset_matches_naive_model(ops in proptest::collection::vec(op(), 0..120)) {
-                let lim = Limits { max_entries: 16, max_value: 64 };
+            fn zset_matches_naive_model(
+                ops in proptest::collection::vec(op(), 0..120),
+                max_entries in prop_oneof![Just(0usize), 1usize..20, Just(128usize)],
+                max_value in prop_oneof![Just(8usize), Just(64usize), Just(1000usize)],
+            ) {
+                let lim = Limits { max_entries, max_value };
                 let mut z = ZSetValue::default();
                 let mut model: Vec<(Vec<u8>, f64)> = Vec::new();
                 for o in ops {
                     match o {
                         Op::Add(m, s) | Op::Incr(m, s) => {
                             let incr = matches!(o, Op::Incr(..));
-                            let m = format!("m{m}").into_bytes();
+                            let s = SCORES[s as usize];
+                            let m = member(m);
                             let f = AddFlags { incr, ..AddFlags::default() };
-                            z.add(s as f64, &m, f, lim);
+                            let out = z.add(s, &m, f, lim);
                             match model.iter_mut().find(|e| e.0 == m) {
-                                Some(e) => e.1 = if incr { e.1 + s as f64 } else { s as f64 },
-                                None => model.push((m, s as f64)),
+                                Some(e) => {
+                                    let new = if incr { e.1 + s } else { s };
+                                    if new.is_nan() {
+                                        prop_assert_eq!(out, AddOutcome::Nan);
+                                    } else {
+                                        e.1 = new;
+                                    }
+                                }
+                                None => model.push((m, s)),
                             }
                         }
                         Op::Remove(m) => {
-                            let m = format!("m{m}").into_bytes();
+                            let m = member(m);
                             let had = model.iter().position(|e| e.0 == m);
                             prop_assert_eq!(z.remove(&m), had.is_some());
                             if let Some(i) = had { model.remove(i); }
@@ -1205,18 +1390,59 @@ mod tests {
                             model.retain(|e| !(e.1 >= a as f64 && e.1 < b as f64));
                             prop_assert_eq!(n, before - model.len());
                         }
+                        Op::RemoveLex(a, b) => {
+                            // Only meaningful when all scores are equal, as in Redis; the
+                            // model applies the same linear rule the listpack does then.
+                            let r = lex(a, b);
+                            let all_equal = model.windows(2).all(|w| w[0].1 == w[1].1);
+                            if all_equal {
+                                let n = z.remove_in(&r);
+                                let before = model.len();
+                                model.retain(|e| !(r.gte_min(e.1, &e.0) && r.lte_max(e.1, &e.0)));
+                                prop_assert_eq!(n, before - model.len());
+                            }
+                        }
                     }
                     let want = sorted(&model);
+                    prop_assert_eq!(z.len(), want.len());
+                    if z.is_listpack() {
+                        prop_assert!(z.len() <= max_entries);
+                        prop_assert!(want.iter().all(|e| e.0.len() <= max_value));
+                    }
                     let got: Vec<(Vec<u8>, f64)> =
                         z.iter_from(0, false).map(|(m, s)| (m.to_vec(), s)).collect();
                     prop_assert_eq!(&got, &want);
+                    let back: Vec<(Vec<u8>, f64)> = z
+                        .iter_from(want.len().saturating_sub(1), true)
+                        .map(|(m, s)| (m.to_vec(), s))
+                        .collect();
+                    prop_assert_eq!(back, want.iter().rev().cloned().collect::<Vec<_>>());
+                    let picker = z.picker();
                     for (i, (m, s)) in want.iter().enumerate() {
                         prop_assert_eq!(z.rank(m), Some(i));
                         prop_assert_eq!(z.score(m), Some(*s));
+                        prop_assert_eq!(picker.at(i), Some((m.as_slice(), *s)));
+                        let mid: Vec<_> = z.iter_from(i, true).map(|(m, _)| m.to_vec()).collect();
+                        prop_assert_eq!(mid.len(), i + 1);
+                    }
+                    prop_assert_eq!(picker.at(want.len()), None);
+                    if let Some((m, s)) = picker.random() {
+                        prop_assert_eq!(z.score(m), Some(s));
                     }
                     let r = ScoreRange { min: -2.0, max: 3.0, minex: true, maxex: false };
-                    let cnt = want.iter().filter(|e| e.1 > -2.0 && e.1 <= 3.0).count();
-                    prop_assert_eq!(z.count_in(&r), cnt);
+                    let inside: Vec<usize> = (0..want.len())
+                        .filter(|&i| want[i].1 > -2.0 && want[i].1 <= 3.0)
+                        .collect();
+                    prop_assert_eq!(z.count_in(&r), inside.len());
+                    prop_assert_eq!(z.first_in(&r), inside.first().copied());
+                    prop_assert_eq!(z.last_in(&r), inside.last().copied());
+                    let mut scanned = 0;
+                    let mut cursor = 0;
+                    loop {
+                        cursor = z.scan(cursor, 10, |_, _| scanned += 1);
+                        if cursor == 0 { break; }
+                    }
+                    prop_assert_eq!(scanned, want.len());
                 }
             }
         }
@@ -1249,5 +1475,64 @@ mod microbench {
             scores[i] = new;
         }
         eprintln!("{:?} per update, level {}", t.elapsed() / n, z.level);
+    }
+
+    /// Listpack-sized sets (100 members, like `bench/memory.py`): ZADD updates, ZSCORE, forward
+    /// and reverse walks. `cargo test --release -p zedis --lib zset_listpack_speed -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn zset_listpack_speed() {
+        let lim = Limits {
+            max_entries: 128,
+            max_value: 64,
+        };
+        let names: Vec<Vec<u8>> = (0..100).map(|j| format!("m:{j}").into_bytes()).collect();
+        let mut sets: Vec<ZSetValue> = (0..100).map(|_| ZSetValue::default()).collect();
+        for z in sets.iter_mut() {
+            for n in &names {
+                z.add(fastrand::u32(..100) as f64, n, AddFlags::default(), lim);
+            }
+        }
+        let n = 2_000_000u32;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let z = &mut sets[fastrand::usize(..100)];
+            z.add(
+                fastrand::u32(..100) as f64,
+                &names[fastrand::usize(..100)],
+                AddFlags::default(),
+                lim,
+            );
+        }
+        eprintln!("zadd update  {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        let mut acc = 0.0;
+        for _ in 0..n {
+            let z = &sets[fastrand::usize(..100)];
+            acc += z.score(&names[fastrand::usize(..100)]).unwrap_or(0.0);
+        }
+        eprintln!("zscore       {:?} ({acc})", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        let mut cnt = 0usize;
+        for _ in 0..n / 20 {
+            let z = &sets[fastrand::usize(..100)];
+            cnt += z.iter_from(0, false).map(|(m, _)| m.len()).sum::<usize>();
+        }
+        eprintln!("zrange 0 -1  {:?} ({cnt})", t.elapsed() / (n / 20));
+        let t = std::time::Instant::now();
+        for _ in 0..n / 20 {
+            let z = &sets[fastrand::usize(..100)];
+            cnt += z.iter_from(99, true).map(|(m, _)| m.len()).sum::<usize>();
+        }
+        eprintln!("zrevrange    {:?} ({cnt})", t.elapsed() / (n / 20));
+        let t = std::time::Instant::now();
+        for i in 0..n / 20 {
+            let mut z = ZSetValue::default();
+            for (j, nm) in names.iter().enumerate() {
+                z.add(((j as u32 + i) % 100) as f64, nm, AddFlags::default(), lim);
+            }
+            cnt += z.len();
+        }
+        eprintln!("build 100    {:?} ({cnt})", t.elapsed() / (n / 20));
     }
 }

@@ -13,6 +13,7 @@
 use super::{intset, listpack, listpack::Elem, lzf, opcodes, types, ziplist, zipmap, Checksum};
 use crate::persist::build::{self, Limits};
 use crate::persist::{CheckedKey, KeyRecord, PersistError, Record, Visitor};
+use crate::store::zset::pack::Packed;
 use crate::store::{HashValue, SmallBytes, Value, ZSetValue};
 use crate::util::num::fmt_i64;
 use std::hash::BuildHasher;
@@ -1274,10 +1275,11 @@ fn compact_zset(mut items: Vec<(Vec<u8>, f64)>, lim: &Limits) -> Result<Value, S
             .unwrap_or(std::cmp::Ordering::Equal)
             .then_with(|| a.0.cmp(&b.0))
     });
-    let v = items
-        .into_iter()
-        .map(|(m, s)| (SmallBytes::from_vec(m), if s == 0.0 { 0.0 } else { s }))
-        .collect();
+    let v = Packed::from_sorted(
+        items
+            .iter()
+            .map(|(m, s)| (m, if *s == 0.0 { 0.0 } else { *s })),
+    );
     Ok(Value::ZSet(Box::new(ZSetValue::Listpack(v))))
 }
 

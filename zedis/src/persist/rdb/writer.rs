@@ -158,8 +158,8 @@ fn encode_body(out: &mut Vec<u8>, v: &Value, compress: bool) {
             ZSetValue::Listpack(items) => {
                 let mut w = LpWriter::new();
                 for (m, s) in items {
-                    w.push(m.as_slice());
-                    push_score(&mut w, *s);
+                    w.push(m);
+                    push_score(&mut w, s);
                 }
                 encode_string(out, &w.finish(), compress);
             }

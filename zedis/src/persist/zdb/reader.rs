@@ -13,6 +13,7 @@ use super::{TRAILER_MAGIC, VERSION};
 use crate::persist::build::Limits;
 use crate::persist::{KeyRecord, PersistError, Record, Visitor};
 use crate::store::hash::Pairs;
+use crate::store::zset::pack::Packed;
 use crate::store::{HashValue, ListValue, SetValue, SmallBytes, Value, ZSetValue, EMBSTR_MAX};
 use foldhash::fast::RandomState;
 use indexmap::{IndexMap, IndexSet};
@@ -1038,6 +1039,16 @@ fn decode_value(c: &mut Cur<'_>, t: u8, lim: &Limits) -> Result<Value, String> {
             let fits = t == tag::ZSET_LISTPACK
                 && n <= zl.max_entries
                 && pairs.iter().all(|(m, _)| m.len() <= zl.max_value);
+            if fits && Packed::is_sorted_input(&pairs) {
+                // The order this crate writes: append, without a search per member. Strictly
+                // increasing also means distinct.
+                let v = Packed::from_sorted(
+                    pairs
+                        .into_iter()
+                        .map(|(m, s)| (m, if s == 0.0 { 0.0 } else { s })),
+                );
+                return Ok(Value::ZSet(Box::new(ZSetValue::Listpack(v))));
+            }
             let mut z = if fits {
                 if has_duplicate(pairs.iter().map(|p| p.0)) {
                     return Err("duplicate sorted set member".into());
