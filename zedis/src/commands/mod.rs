@@ -270,12 +270,14 @@ fn run(
         Reply::new(out, client.proto).error(&e);
     }
     slowlog_record(eng, client, args, usec);
-    let event = if spec.has_flag("fast") {
-        "fast-command"
-    } else {
-        "command"
-    };
-    latency::monitor(eng, event, usec);
+    if eng.config.latency_monitor_threshold > 0 {
+        let event = if spec.has_flag("fast") {
+            "fast-command"
+        } else {
+            "command"
+        };
+        latency::monitor(eng, event, usec);
+    }
 }
 
 /// "client|list" → "client".
