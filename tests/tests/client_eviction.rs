@@ -249,15 +249,6 @@ fn a_client_with_a_huge_unfinished_request_is_evicted() {
     for (name, server) in servers(&["--maxmemory-clients", "1mb"]) {
         eprintln!("-- on {name}");
         let mut observer = server.connect();
-        // Protected, so this scenario is only about the sender: about one run in ten on a busy
-        // machine the observer's connection was closed instead (server unidentified; see the
-        // stop-15 note) — the other scenarios check that bystanders survive.
-        assert_eq!(
-            observer
-                .request(&["CLIENT", "NO-EVICT", "on"])
-                .expect("NO-EVICT"),
-            b"+OK\r\n"
-        );
         let mut sender = server.connect();
         // A 3 MB argument of which 2 MB arrive: the query buffer alone is over the limit.
         let mut request = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n".to_vec();

@@ -224,17 +224,25 @@ fn evict(eng: &mut Engine, mut current: Option<(&mut Client, usize)>, limit: u64
     // Biggest first; among equals the older client (Redis's bucket lists are in insertion
     // order).
     candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    // What evicting can free is what registered clients hold: a connection whose registration
+    // is still in the inbox (io-threads) already counts in the shared meter, and without this
+    // its bytes would get a bystander evicted.
+    let mut registered: u64 = eng.clients.values().map(|c| client_memory(c)).sum::<u64>()
+        + current
+            .as_ref()
+            .map_or(0, |(c, pending)| client_memory(c) + *pending as u64);
     let mut current_gone = false;
     let now = eng.store.now_ms;
-    for (_, id) in candidates {
+    for (freed, id) in candidates {
         let extra = match &current {
             Some((_, pending)) if !current_gone => *pending as u64,
             _ => 0,
         };
-        if eng.client_mem.total() + extra < limit {
+        if (eng.client_mem.total() + extra).min(registered) < limit {
             eng.client_mem.stuck_at = None;
             return current_gone;
         }
+        registered = registered.saturating_sub(freed);
         if Some(id) == current_id {
             if let Some((c, pending)) = current.as_mut() {
                 let pending = *pending;
@@ -249,7 +257,7 @@ fn evict(eng: &mut Engine, mut current: Option<(&mut Client, usize)>, limit: u64
         Some((_, pending)) if !current_gone => *pending as u64,
         _ => 0,
     };
-    if eng.client_mem.total() + extra >= limit {
+    if (eng.client_mem.total() + extra).min(registered) >= limit {
         if eng.client_mem.stuck_at != Some(limit) {
             log::warning("Over client maxmemory after evicting all evictable clients");
         }
