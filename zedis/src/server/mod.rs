@@ -605,6 +605,14 @@ fn run_batch(
         return;
     };
     out.clear();
+    if client.close_after_reply {
+        // QUIT (or a protocol error) already asked for the connection to close; its task may
+        // have read more before it noticed. Redis reads nothing more from such a client.
+        let mb = client.mailbox.clone();
+        aof::deliver(eng, &mb, &[], true, true);
+        eng.clients.insert(id, client);
+        return;
+    }
     let mut cmd_clock = Instant::now();
     let mut held = false;
     while let Some(args) = cmds.pop_front() {
