@@ -10,8 +10,17 @@ time per request (utime+stime of all its threads from /proc/PID/stat; < 1 is bet
 medians over the rounds. A server that does not start or fails a run shows n/a, so the script also
 measures Redis alone.
 
+The "pairs" column is the range of the per-round ratios (each round runs the two servers back
+to back), to show how much of a difference is run-to-run noise: on a small VM the disk's fsync
+time and the scheduler's placement of threads vary from run to run.
+
+--cpulist LIST starts both servers with `--server_cpulist LIST --bio_cpulist LIST` (Redis's
+syntax, e.g. 1): every server thread on the same CPUs, the benchmark client elsewhere. Under
+`appendfsync always` that takes the scheduler's placement of zedis's event-loop and AOF-writer
+threads (two threads where Redis has one) out of the comparison.
+
 Usage: bench/aof.py [--zedis PATH] [--rounds N] [--requests N] [--tests set,incr,lpush]
-                    [--policies everysec,always]
+                    [--policies everysec,always] [--cpulist LIST]
 """
 import argparse
 import os
@@ -28,7 +37,7 @@ CLIENTS = 50
 PIPELINES = (1, 16)
 
 
-def start(name, program, policy, workdir):
+def start(name, program, policy, workdir, cpulist=None):
     """Starts one server with AOF on; returns (port, Popen) or None with a note on stderr."""
     port = free_port()
     data = os.path.join(workdir, f"{name}-{policy}")
@@ -37,7 +46,8 @@ def start(name, program, policy, workdir):
     try:
         proc = subprocess.Popen(
             [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", data,
-             "--appendonly", "yes", "--appendfsync", policy, "--auto-aof-rewrite-percentage", "0"],
+             "--appendonly", "yes", "--appendfsync", policy, "--auto-aof-rewrite-percentage", "0"]
+            + (["--server_cpulist", cpulist, "--bio_cpulist", cpulist] if cpulist else []),
             stdout=log, stderr=log)
     except OSError as e:
         print(f"{name}: cannot start {program}: {e}", file=sys.stderr)
@@ -81,6 +91,7 @@ def main():
     ap.add_argument("--requests", type=int, default=200000)
     ap.add_argument("--tests", default="set,incr,lpush")
     ap.add_argument("--policies", default="everysec,always")
+    ap.add_argument("--cpulist", default=None)
     args = ap.parse_args()
     if not shutil.which("redis-benchmark") or not shutil.which("redis-server"):
         raise SystemExit("needs redis-server and redis-benchmark: apt-get install redis-server redis-tools")
@@ -93,7 +104,7 @@ def main():
         for policy in args.policies.split(","):
             servers = {}
             for name, program in programs.items():
-                started = start(name, program, policy, tmp)
+                started = start(name, program, policy, tmp, args.cpulist)
                 if started:
                     servers[name] = started
             try:
@@ -123,16 +134,27 @@ def main():
             xs = results.get((policy, test, pipeline, name))
             return statistics.median(x[i] for x in xs) if xs else None
 
-        print(f"appendonly yes, {CLIENTS} clients, {args.requests} requests, median of {args.rounds} rounds")
-        print(f"{'fsync':<8} {'test':<6} {'pipe':>4} | {'redis rps':>10} {'zedis rps':>10} {'ratio':>6} | "
-              f"{'cpu/req r':>10} {'cpu/req z':>10} {'ratio':>6}")
+        def pairs(policy, test, pipeline):
+            rs = results.get((policy, test, pipeline, "redis"), [])
+            zs = results.get((policy, test, pipeline, "zedis"), [])
+            if len(rs) != len(zs) or not rs:
+                return "n/a"
+            rat = [z[0] / r[0] for r, z in zip(rs, zs) if r[0]]
+            return f"{min(rat):.2f}-{max(rat):.2f}" if rat else "n/a"
+
+        pinned = f", server threads on CPUs {args.cpulist}" if args.cpulist else ""
+        print(f"appendonly yes, {CLIENTS} clients, {args.requests} requests, median of {args.rounds} rounds"
+              f"{pinned}")
+        print(f"{'fsync':<8} {'test':<6} {'pipe':>4} | {'redis rps':>10} {'zedis rps':>10} {'ratio':>6} "
+              f"{'pairs':>9} | {'cpu/req r':>10} {'cpu/req z':>10} {'ratio':>6}")
         for policy in args.policies.split(","):
             for test in tests:
                 for pipeline in PIPELINES:
                     rr, zr = med(policy, test, pipeline, "redis", 0), med(policy, test, pipeline, "zedis", 0)
                     rc, zc = med(policy, test, pipeline, "redis", 1), med(policy, test, pipeline, "zedis", 1)
                     print(f"{policy:<8} {test:<6} {pipeline:>4} | {fmt(rr, '>10.0f')} {fmt(zr, '>10.0f')} "
-                          f"{fmt(ratio(zr, rr), '>6.2f')} | {fmt(rc, '>8.2f', 'us')} {fmt(zc, '>8.2f', 'us')} "
+                          f"{fmt(ratio(zr, rr), '>6.2f')} {pairs(policy, test, pipeline):>9} | "
+                          f"{fmt(rc, '>8.2f', 'us')} {fmt(zc, '>8.2f', 'us')} "
                           f"{fmt(ratio(zc, rc), '>6.2f')}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -531,6 +531,12 @@ config_struct! {
     /// Accepted for compatibility; zedis does not daemonize.
     "daemonize" => daemonize: bool,
     "pidfile" => pidfile: Option<String>,
+    /// CPU lists (Redis syntax, see `server::affinity`) for the server, background, rewrite and
+    /// BGSAVE threads; unset = no pinning.
+    "server_cpulist" => server_cpulist: Option<String>,
+    "bio_cpulist" => bio_cpulist: Option<String>,
+    "aof_rewrite_cpulist" => aof_rewrite_cpulist: Option<String>,
+    "bgsave_cpulist" => bgsave_cpulist: Option<String>,
     /// Absolute working directory the server should chdir to at startup
     /// and whenever CONFIG SET changes "dir".
     "dir" => dir: PathBuf,

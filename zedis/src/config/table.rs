@@ -214,6 +214,20 @@ fn is_base_name(v: &[u8]) -> bool {
     !v.contains(&b'/') && !v.contains(&b'\\')
 }
 
+fn check_cpulist(v: &[u8], _: &Config) -> Result<(), &'static str> {
+    if v.is_empty() {
+        return Ok(());
+    }
+    let ok = std::str::from_utf8(v)
+        .ok()
+        .is_some_and(|s| crate::server::affinity::parse(s).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err("not a CPU list: comma-separated CPU numbers, ranges (a-b) or stepped ranges (a-b:step), e.g. 0-7:2")
+    }
+}
+
 fn check_dbfilename(v: &[u8], _: &Config) -> Result<(), &'static str> {
     if is_base_name(v) {
         Ok(())
@@ -380,6 +394,19 @@ const fn s(
     string(name, None, flags, empty_is_null, default, None, Apply::None)
 }
 
+/// A CPU list (`server::affinity`): checked when loaded, where Redis ignores a malformed one.
+const fn cpulist(name: &'static str) -> Param {
+    string(
+        name,
+        None,
+        IMMUTABLE,
+        true,
+        None,
+        Some(check_cpulist),
+        Apply::None,
+    )
+}
+
 const fn tls_str(name: &'static str, flags: u16) -> Param {
     string(name, None, flags, true, None, None, Apply::Hook("tls"))
 }
@@ -543,10 +570,10 @@ pub(crate) static PARAMS: &[Param] = &[
     string("dbfilename", None, MODIFIABLE | PROTECTED, false, Some("dump.zdb"), Some(check_dbfilename), Apply::None),
     string("appendfilename", None, IMMUTABLE, false, Some("appendonly.aof"), Some(check_appendfilename), Apply::None),
     string("appenddirname", None, IMMUTABLE, false, Some("appendonlydir"), Some(check_appenddirname), Apply::None),
-    s("server_cpulist", IMMUTABLE, true, None),
-    s("bio_cpulist", IMMUTABLE, true, None),
-    s("aof_rewrite_cpulist", IMMUTABLE, true, None),
-    s("bgsave_cpulist", IMMUTABLE, true, None),
+    cpulist("server_cpulist"),
+    cpulist("bio_cpulist"),
+    cpulist("aof_rewrite_cpulist"),
+    cpulist("bgsave_cpulist"),
     s("ignore-warnings", MODIFIABLE, false, Some("")),
     string("proc-title-template", None, MODIFIABLE, false, Some("{title} {listen-addr} {server-mode}"), Some(check_proc_title), Apply::Hook("proc-title-template")),
     s("bind-source-addr", MODIFIABLE, true, None),

@@ -434,7 +434,10 @@ impl Writer {
         let s2 = shared.clone();
         let thread = std::thread::Builder::new()
             .name("zedis-aof".into())
-            .spawn(move || writer_loop(s2, file))?;
+            .spawn(move || {
+                super::affinity::enter(super::affinity::Role::Bio);
+                writer_loop(s2, file)
+            })?;
         Ok(Writer {
             shared,
             thread: Some(thread),
@@ -760,6 +763,7 @@ fn everysec_fsync(shared: &Arc<Shared>, g: &mut Inner, file: &File) {
     let spawned = std::thread::Builder::new()
         .name("zedis-fsync".into())
         .spawn(move || {
+            super::affinity::enter(super::affinity::Role::Bio);
             let r = f.sync_data();
             let mut g = s.lock();
             g.fsync_running_since = None;

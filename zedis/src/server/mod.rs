@@ -7,6 +7,7 @@
 //! task writes them out in one go and only then reads more (so one batch per client is in flight,
 //! which bounds memory without any other flow control).
 
+pub mod affinity;
 pub mod aof;
 pub mod aof_files;
 pub mod blocking;
@@ -190,6 +191,8 @@ pub fn run(config: Config) -> Result<i32, ServerError> {
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
+    // Before the runtime and every other thread exist, so that they inherit server_cpulist.
+    affinity::init(&config);
     let io_threads = config.io_threads.max(1) as usize;
     let shared = Arc::new(NetShared::from_config(&config));
     let inline = io_threads == 1;

@@ -11,6 +11,7 @@
 //! whatever the disk speed. Loading runs on its own thread into a fresh `Store` that is adopted
 //! when complete, so the event loop keeps answering (`-LOADING`) in the meantime.
 
+use super::affinity::Role;
 use super::log;
 use super::state::Engine;
 use crate::config::{Config, SnapshotFormat};
@@ -496,7 +497,7 @@ fn aux_fields(eng: &Engine, now_ms: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
 /// Starts the pipeline (writer thread + sink) and the store's walker, for a snapshot.
 fn begin(eng: &mut Engine, background: bool) -> Result<(Arc<AtomicU64>, Writer), String> {
     let target = save_target(eng, background);
-    begin_with(eng, target, background)
+    begin_with(eng, target, background.then_some(Role::Bgsave))
 }
 
 /// The temp and final names of a SAVE / BGSAVE.
@@ -520,16 +521,17 @@ fn save_target(eng: &Engine, background: bool) -> Target {
 /// Starts the pipeline writing `target` in the background (the writer thread yields to the
 /// store thread).
 pub fn begin_to(eng: &mut Engine, target: Target) -> Result<(Arc<AtomicU64>, Writer), String> {
-    begin_with(eng, target, true)
+    begin_with(eng, target, Some(Role::AofRewrite))
 }
 
 /// Starts the pipeline writing `target`. Only a background save lowers the writer thread's
 /// priority: during SAVE the store thread serves nobody and waits for the writer, so a writer
-/// that yields to other processes on a busy machine would only make SAVE longer.
+/// that yields to other processes on a busy machine would only make SAVE longer. `background`
+/// also says which CPU list (`aof_rewrite_cpulist`, `bgsave_cpulist`) the writer thread follows.
 fn begin_with(
     eng: &mut Engine,
     target: Target,
-    background: bool,
+    background: Option<Role>,
 ) -> Result<(Arc<AtomicU64>, Writer), String> {
     let now_ms = eng.store.now_ms;
     let Target { tmp, dst, format } = target;
@@ -581,7 +583,7 @@ fn spawn_writer(
     format: FileFormat,
     aux: Vec<(Vec<u8>, Vec<u8>)>,
     now_ms: u64,
-    background: bool,
+    background: Option<Role>,
 ) -> Result<(Sender<Chunk>, Arc<AtomicUsize>, Writer), String> {
     let (tx, rx) = channel();
     let backlog = Arc::new(AtomicUsize::new(0));
@@ -590,7 +592,8 @@ fn spawn_writer(
     let writer = std::thread::Builder::new()
         .name("zedis-save".into())
         .spawn(move || {
-            if background {
+            if let Some(role) = background {
+                super::affinity::enter(role);
                 lower_priority();
             }
             let spec = FileSpec {
@@ -618,7 +621,7 @@ pub fn save_to(eng: &mut Engine, target: Target) -> Result<SaveDone, String> {
     if eng.persist.job.is_some() {
         return Err("Background save already in progress".into());
     }
-    let (_, writer) = begin_with(eng, target, false)?;
+    let (_, writer) = begin_with(eng, target, None)?;
     run_to_end(eng, writer)
 }
 
@@ -685,7 +688,7 @@ fn save_native_parallel(eng: &mut Engine) -> Result<SaveDone, String> {
     let now_ms = eng.store.now_ms;
     let Target { tmp, dst, format } = save_target(eng, false);
     let aux = aux_fields(eng, now_ms);
-    let (tx, backlog, writer) = spawn_writer(eng, tmp, dst, format, aux, now_ms, false)?;
+    let (tx, backlog, writer) = spawn_writer(eng, tmp, dst, format, aux, now_ms, None)?;
     let lfu_decay = crate::commands::memory::lfu(&eng.config).map(|l| l.decay_time);
     let views = eng.store.db_views();
     // Chunk boundaries are multiples of 2^(64 - bits): a power of two per database.
